@@ -1,0 +1,7 @@
+export * from './envelope.ts';
+export * from './errors.ts';
+export * from './parse.ts';
+export * from './periods.ts';
+export * from './schemas.ts';
+export * from './staff.ts';
+export * from './types.ts';

@@ -1,0 +1,138 @@
+import * as v from 'valibot';
+import { ErrorCode, type FieldErrors } from './errors.ts';
+import { clientPayloadSchemas, envelopeSchema, serverMessageSchema } from './schemas.ts';
+import type { ClientMessage, ErrorPayload, ServerMessage } from './types.ts';
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+
+/** Field path -> message for a set of valibot issues; `prefix` names where the checked value sits. */
+export function fieldErrors(issues: readonly v.BaseIssue<unknown>[], prefix = ''): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of issues) {
+    const path = v.getDotPath(issue);
+    const key = [prefix, path].filter(Boolean).join('.') || prefix || '(message)';
+    // Keep the first issue per field: it names the first rule broken.
+    if (!(key in out)) out[key] = issue.message;
+  }
+  return out;
+}
+
+function describe(fields: FieldErrors): string {
+  return Object.entries(fields)
+    .map(([path, message]) => `${path}: ${message}`)
+    .join('; ');
+}
+
+function rawSequenceNumber(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const n = (value as { sequenceNumber?: unknown }).sequenceNumber;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+}
+
+function failure(code: ErrorCode, message: string, raw: unknown, fields?: FieldErrors): { ok: false; error: ErrorPayload } {
+  const error: ErrorPayload = { code, message };
+  const sequenceNumber = rawSequenceNumber(raw);
+  if (sequenceNumber !== undefined) error.sequenceNumber = sequenceNumber;
+  if (fields) error.fields = fields;
+  return { ok: false, error };
+}
+
+/**
+ * Validate an already-parsed client message: envelope, then type, then payload. The value's
+ * payload is normalized (strings trimmed, the derived `type` dropped).
+ */
+export function validateClientMessage(raw: unknown): ParseResult<ClientMessage> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return failure(ErrorCode.INVALID_MESSAGE, 'a message must be a JSON object', raw);
+  }
+  const envelope = v.safeParse(envelopeSchema, raw);
+  if (!envelope.success) {
+    const fields = fieldErrors(envelope.issues);
+    return failure(ErrorCode.INVALID_MESSAGE, `invalid envelope: ${describe(fields)}`, raw, fields);
+  }
+  const { type, payload } = envelope.output;
+  const schema = clientPayloadSchemas[type as keyof typeof clientPayloadSchemas];
+  if (!schema || !Object.hasOwn(clientPayloadSchemas, type)) {
+    return failure(
+      ErrorCode.UNKNOWN_TYPE,
+      `unknown message type "${type.slice(0, 40)}"; expected one of ${Object.keys(clientPayloadSchemas).join(', ')}`,
+      raw,
+    );
+  }
+  const parsed = v.safeParse(schema as v.GenericSchema, payload);
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.issues, 'payload');
+    return failure(ErrorCode.VALIDATION_FAILED, `invalid ${type}: ${describe(fields)}`, raw, fields);
+  }
+  const normalized = stripDerived(type, parsed.output as Record<string, unknown>);
+  return {
+    ok: true,
+    value: {
+      type,
+      payload: normalized,
+      timestamp: envelope.output.timestamp,
+      clientId: envelope.output.clientId,
+      sequenceNumber: envelope.output.sequenceNumber,
+    } as ClientMessage,
+  };
+}
+
+function stripDerived(type: string, payload: Record<string, unknown>): Record<string, unknown> {
+  if (type === 'STAFF_CREATE' && 'type' in payload) {
+    const { type: _derived, ...rest } = payload;
+    return rest;
+  }
+  if (type === 'STAFF_UPDATE') {
+    const changes = payload.changes as Record<string, unknown>;
+    if ('type' in changes) {
+      const { type: _derived, ...rest } = changes;
+      return { ...payload, changes: rest };
+    }
+  }
+  return payload;
+}
+
+/** Parse one text frame from a client: JSON, then {@link validateClientMessage}. */
+export function parseClientFrame(text: string): ParseResult<ClientMessage> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return failure(ErrorCode.INVALID_JSON, 'the frame is not valid JSON', undefined);
+  }
+  return validateClientMessage(raw);
+}
+
+export interface ServerFrame {
+  /** Valid messages of known types, in frame order. */
+  messages: ServerMessage[];
+  /** Messages that failed validation (known type, wrong shape), with the reason. */
+  invalid: { message: unknown; reason: string }[];
+  /** Types this client does not know; ignored by design. */
+  unknownTypes: string[];
+}
+
+const KNOWN_SERVER_TYPES = new Set(serverMessageSchema.options.map((o) => o.entries.type.literal as string));
+
+/** Parse one text frame from the server: one message or an array of messages. */
+export function parseServerFrame(text: string): ServerFrame {
+  const frame: ServerFrame = { messages: [], invalid: [], unknownTypes: [] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    frame.invalid.push({ message: text.slice(0, 200), reason: 'not JSON' });
+    return frame;
+  }
+  for (const item of Array.isArray(raw) ? raw : [raw]) {
+    const type = item && typeof item === 'object' ? (item as { type?: unknown }).type : undefined;
+    if (typeof type === 'string' && !KNOWN_SERVER_TYPES.has(type)) {
+      frame.unknownTypes.push(type);
+      continue;
+    }
+    const parsed = v.safeParse(serverMessageSchema, item);
+    if (parsed.success) frame.messages.push(parsed.output as ServerMessage);
+    else frame.invalid.push({ message: item, reason: describe(fieldErrors(parsed.issues)) });
+  }
+  return frame;
+}

@@ -1,0 +1,271 @@
+import * as v from 'valibot';
+import { isPeriodOrderValid, isValidYmd } from './periods.ts';
+import { COLOR_MAX, NAME_MAX, ORDER_MAX, POSITION_MAX } from './staff.ts';
+import { CONFLICT_STRATEGIES, DEPARTMENTS, STATUSES, type YMD } from './types.ts';
+
+/**
+ * Runtime schemas for every message on the wire. Client messages are checked strictly (unknown
+ * payload fields are refused); server messages loosely (a newer server may add fields).
+ */
+
+/** One message callback for object schemas: missing keys, unknown keys, and a wrong type. */
+const objectMessage =
+  (what: string, unknownKey = 'unknown field') =>
+  (issue: v.BaseIssue<unknown>): string => {
+    if (issue.expected === 'never') return `${unknownKey} ${issue.received}`;
+    if (issue.received === 'undefined' && issue.expected?.startsWith('"')) return `${issue.expected.slice(1, -1)} is required`;
+    return `${what} must be an object`;
+  };
+
+const int = (what: string, min: number, max: number) =>
+  v.pipe(
+    v.number(`${what} must be a number`),
+    v.integer(`${what} must be an integer`),
+    v.minValue(min, `${what} must be at least ${min}`),
+    v.maxValue(max, `${what} must be at most ${max}`),
+  );
+
+export const ymdSchema = v.pipe(
+  v.strictObject(
+    {
+      year: int('year', 1900, 2200),
+      month: int('month', 1, 12),
+      day: v.optional(int('day', 1, 31)),
+    },
+    objectMessage('a period { year, month, day? }'),
+  ),
+  v.check(isValidYmd, 'day does not exist in that month'),
+);
+
+const text = (what: string, max: number) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.trim(),
+    v.minLength(1, `${what} is required`),
+    v.maxLength(max, `${what} must be at most ${max} characters`),
+  );
+
+const uuidSchema = (what: string) => v.pipe(v.string(`${what} must be a string`), v.uuid(`${what} must be a UUID`));
+
+const fieldSchemas = {
+  name: text('name', NAME_MAX),
+  position: text('position', POSITION_MAX),
+  department: v.picklist(DEPARTMENTS, `department must be one of ${DEPARTMENTS.join(', ')}`),
+  status: v.picklist(STATUSES, `status must be one of ${STATUSES.join(', ')}`),
+  color: v.nullable(
+    v.pipe(v.string('color must be a string or null'), v.maxLength(COLOR_MAX, `color must be at most ${COLOR_MAX} characters`)),
+  ),
+  order: int('order', 0, ORDER_MAX),
+  startPeriod: v.nullable(ymdSchema),
+  endPeriod: v.nullable(ymdSchema),
+  isActive: v.boolean('isActive must be a boolean'),
+};
+
+/** `type` is derived by the server; a client that sends it (as the plan's form does) is not refused, the value is ignored. */
+const derivedType = v.optional(v.picklist(['regular', 'part-time'], 'type must be regular or part-time'));
+
+type Periods = { startPeriod?: YMD | null; endPeriod?: YMD | null };
+const periodOrder = <T extends Periods>() =>
+  v.forward<T, v.CheckIssue<T>, ['endPeriod']>(
+    v.check<T, string>((m) => isPeriodOrderValid(m.startPeriod, m.endPeriod), 'endPeriod must not be before startPeriod'),
+    ['endPeriod'] as never,
+  );
+
+/** Every editable field, optional, plus the derived `type` (accepted and ignored). */
+const optionalFields = {
+  name: v.optional(fieldSchemas.name),
+  position: v.optional(fieldSchemas.position),
+  department: v.optional(fieldSchemas.department),
+  status: v.optional(fieldSchemas.status),
+  type: derivedType,
+  color: v.optional(fieldSchemas.color),
+  order: v.optional(fieldSchemas.order),
+  startPeriod: v.optional(fieldSchemas.startPeriod),
+  endPeriod: v.optional(fieldSchemas.endPeriod),
+  isActive: v.optional(fieldSchemas.isActive),
+};
+
+export const staffCreateSchema = v.pipe(
+  v.strictObject(
+    { ...optionalFields, id: v.optional(uuidSchema('id')), name: fieldSchemas.name, position: fieldSchemas.position },
+    objectMessage('payload'),
+  ),
+  periodOrder(),
+);
+
+export const staffChangesSchema = v.pipe(
+  v.strictObject(optionalFields, objectMessage('changes', 'unknown or read-only field')),
+  v.check((c) => Object.keys(c).some((k) => k !== 'type'), 'changes must name at least one field'),
+  periodOrder(),
+);
+
+const versionSchema = v.optional(int('version', 1, Number.MAX_SAFE_INTEGER));
+
+export const staffUpdateSchema = v.strictObject(
+  { staffId: uuidSchema('staffId'), changes: staffChangesSchema, version: versionSchema },
+  objectMessage('payload'),
+);
+
+export const staffDeleteSchema = v.strictObject(
+  { staffId: uuidSchema('staffId'), version: versionSchema },
+  objectMessage('payload'),
+);
+
+export const syncRequestSchema = v.strictObject(
+  {
+    period: v.optional(int('period', 0, 100_000)),
+    sinceSeq: v.optional(int('sinceSeq', 0, Number.MAX_SAFE_INTEGER)),
+  },
+  objectMessage('payload'),
+);
+
+export const pingSchema = v.object({}, 'payload must be an object');
+
+export const presenceSetSchema = v.strictObject(
+  {
+    staffId: v.nullable(uuidSchema('staffId')),
+    userName: v.optional(text('userName', 100)),
+  },
+  objectMessage('payload'),
+);
+
+export const clientPayloadSchemas = {
+  SYNC_REQUEST: syncRequestSchema,
+  STAFF_CREATE: staffCreateSchema,
+  STAFF_UPDATE: staffUpdateSchema,
+  STAFF_DELETE: staffDeleteSchema,
+  PING: pingSchema,
+  PRESENCE_SET: presenceSetSchema,
+} as const;
+
+export const envelopeSchema = v.object(
+  {
+    type: v.pipe(v.string('type must be a string'), v.minLength(1, 'type is required')),
+    payload: v.record(v.string(), v.unknown(), 'payload must be an object'),
+    timestamp: v.pipe(v.string('timestamp must be a string'), v.isoTimestamp('timestamp must be an ISO-8601 timestamp')),
+    clientId: v.pipe(
+      v.string('clientId must be a string'),
+      v.minLength(1, 'clientId is required'),
+      v.maxLength(128, 'clientId must be at most 128 characters'),
+    ),
+    sequenceNumber: int('sequenceNumber', 1, Number.MAX_SAFE_INTEGER),
+  },
+  objectMessage('a message'),
+);
+
+// ---- server -> client (loose: a newer server may add fields) ----
+
+export const staffMemberSchema = v.object({
+  id: v.string(),
+  name: v.string(),
+  position: v.string(),
+  department: v.picklist(DEPARTMENTS),
+  status: v.picklist(STATUSES),
+  type: v.picklist(['regular', 'part-time']),
+  color: v.nullable(v.string()),
+  order: v.number(),
+  startPeriod: v.nullable(v.object({ year: v.number(), month: v.number(), day: v.optional(v.number()) })),
+  endPeriod: v.nullable(v.object({ year: v.number(), month: v.number(), day: v.optional(v.number()) })),
+  isActive: v.boolean(),
+  version: v.number(),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+});
+
+const serverEnvelope = {
+  timestamp: v.string(),
+  clientId: v.string(),
+  sequenceNumber: v.number(),
+  seq: v.optional(v.number()),
+};
+
+const changePayloadSchema = v.object({
+  staffId: v.string(),
+  staff: staffMemberSchema,
+  changes: v.record(v.string(), v.unknown()),
+  version: v.number(),
+});
+
+const changeEventSchema = (type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE') =>
+  v.object({ type: v.literal(type), payload: changePayloadSchema, ...serverEnvelope, seq: v.number() });
+
+export const changeEventSchemas = [
+  changeEventSchema('STAFF_CREATE'),
+  changeEventSchema('STAFF_UPDATE'),
+  changeEventSchema('STAFF_DELETE'),
+] as const;
+
+const periodSchema = v.object({ index: v.number(), startDate: v.string(), endDate: v.string(), label: v.string() });
+
+export const serverMessageSchema = v.variant('type', [
+  ...changeEventSchemas,
+  v.object({
+    type: v.literal('SYNC_RESPONSE'),
+    payload: v.variant('full', [
+      v.object({
+        full: v.literal(true),
+        period: v.number(),
+        periods: v.array(periodSchema),
+        staffMembers: v.array(staffMemberSchema),
+      }),
+      v.object({ full: v.literal(false), changes: v.array(v.variant('type', [...changeEventSchemas])) }),
+    ]),
+    ...serverEnvelope,
+    seq: v.number(),
+  }),
+  v.object({
+    type: v.literal('ACK'),
+    payload: v.object({
+      sequenceNumber: v.number(),
+      staffId: v.string(),
+      version: v.number(),
+      seq: v.number(),
+      duplicate: v.optional(v.literal(true)),
+    }),
+    ...serverEnvelope,
+  }),
+  v.object({
+    type: v.literal('CONFLICT'),
+    payload: v.object({
+      sequenceNumber: v.number(),
+      staffId: v.string(),
+      strategy: v.picklist(CONFLICT_STRATEGIES),
+      baseVersion: v.number(),
+      current: staffMemberSchema,
+      attempted: v.record(v.string(), v.unknown()),
+      conflictingFields: v.array(v.string()),
+    }),
+    ...serverEnvelope,
+  }),
+  v.object({
+    type: v.literal('ERROR'),
+    payload: v.object({
+      code: v.string(),
+      message: v.string(),
+      sequenceNumber: v.optional(v.number()),
+      fields: v.optional(v.record(v.string(), v.string())),
+    }),
+    ...serverEnvelope,
+  }),
+  v.object({ type: v.literal('PONG'), payload: v.object({}), ...serverEnvelope }),
+  v.object({
+    type: v.literal('HELLO'),
+    payload: v.object({
+      protocolVersion: v.number(),
+      serverVersion: v.string(),
+      connectionId: v.string(),
+      restaurantId: v.string(),
+      role: v.picklist(['viewer', 'editor']),
+      strategy: v.picklist(CONFLICT_STRATEGIES),
+      limits: v.object({ maxMessageBytes: v.number(), maxOutboxHint: v.number() }),
+    }),
+    ...serverEnvelope,
+  }),
+  v.object({
+    type: v.literal('PRESENCE'),
+    payload: v.object({
+      editors: v.array(v.object({ clientId: v.string(), userName: v.string(), staffId: v.string() })),
+    }),
+    ...serverEnvelope,
+  }),
+]);

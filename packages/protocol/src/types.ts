@@ -1,0 +1,216 @@
+import type { ErrorCode, FieldErrors } from './errors.ts';
+
+/** Version of the wire protocol described in docs/protocol.md. */
+export const PROTOCOL_VERSION = 1;
+
+export const DEPARTMENTS = ['調理', 'ホール', '管理'] as const;
+export type Department = (typeof DEPARTMENTS)[number];
+
+/** Employment type: 社員 (employee), 派遣 (agency), パート (part-time). */
+export const STATUSES = ['社員', '派遣', 'パート'] as const;
+export type EmploymentStatus = (typeof STATUSES)[number];
+
+export type StaffType = 'regular' | 'part-time';
+
+/** A month (and optionally a day); month 1..12, day 1..31. */
+export interface YMD {
+  year: number;
+  month: number;
+  day?: number;
+}
+
+export interface StaffMember {
+  id: string;
+  name: string;
+  position: string;
+  department: Department;
+  status: EmploymentStatus;
+  /** Derived by the server from `status`: 社員 -> regular, else part-time. */
+  type: StaffType;
+  color: string | null;
+  order: number;
+  startPeriod: YMD | null;
+  endPeriod: YMD | null;
+  isActive: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The fields a client may set on create or change on update. */
+export interface StaffFields {
+  name: string;
+  position: string;
+  department: Department;
+  status: EmploymentStatus;
+  color: string | null;
+  order: number;
+  startPeriod: YMD | null;
+  endPeriod: YMD | null;
+  isActive: boolean;
+}
+
+export type StaffField = keyof StaffFields;
+
+export const STAFF_FIELDS: readonly StaffField[] = [
+  'name',
+  'position',
+  'department',
+  'status',
+  'color',
+  'order',
+  'startPeriod',
+  'endPeriod',
+  'isActive',
+];
+
+export type StaffChanges = Partial<StaffFields>;
+
+export interface Period {
+  index: number;
+  startDate: string;
+  endDate: string;
+  label: string;
+}
+
+export type ConflictStrategy = 'last-writer-wins' | 'first-writer-wins' | 'merge' | 'user-choice';
+export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = ['last-writer-wins', 'first-writer-wins', 'merge', 'user-choice'];
+
+/** Every message on the wire, in both directions. */
+export interface Envelope<T extends string = string, P = unknown> {
+  type: T;
+  payload: P;
+  timestamp: string;
+  clientId: string;
+  sequenceNumber: number;
+  seq?: number;
+}
+
+// ---- client -> server payloads ----
+
+export interface SyncRequestPayload {
+  period?: number;
+  sinceSeq?: number;
+}
+
+export interface StaffCreatePayload extends Partial<StaffFields> {
+  id?: string;
+  name: string;
+  position: string;
+}
+
+export interface StaffUpdatePayload {
+  staffId: string;
+  changes: StaffChanges;
+  version?: number;
+}
+
+export interface StaffDeletePayload {
+  staffId: string;
+  version?: number;
+}
+
+/** Presence: what this client is editing now (`staffId` null: nothing). An extension of v1. */
+export interface PresenceSetPayload {
+  staffId: string | null;
+  userName?: string;
+}
+
+export type ClientMessage =
+  | Envelope<'SYNC_REQUEST', SyncRequestPayload>
+  | Envelope<'STAFF_CREATE', StaffCreatePayload>
+  | Envelope<'STAFF_UPDATE', StaffUpdatePayload>
+  | Envelope<'STAFF_DELETE', StaffDeletePayload>
+  | Envelope<'PING', Record<string, never>>
+  | Envelope<'PRESENCE_SET', PresenceSetPayload>;
+
+export type ClientMessageType = ClientMessage['type'];
+export type MutationMessage = Extract<ClientMessage, { type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE' }>;
+export type MutationType = MutationMessage['type'];
+
+// ---- server -> client payloads ----
+
+export interface ChangePayload {
+  staffId: string;
+  staff: StaffMember;
+  changes: StaffChanges;
+  version: number;
+}
+
+export type ChangeType = 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE';
+/** A committed change as every subscriber receives it; `seq` is always set. */
+export type ChangeEvent = Envelope<ChangeType, ChangePayload> & { seq: number };
+
+export interface FullSyncPayload {
+  full: true;
+  period: number;
+  periods: Period[];
+  staffMembers: StaffMember[];
+}
+
+export interface DeltaSyncPayload {
+  full: false;
+  changes: ChangeEvent[];
+}
+
+export type SyncResponsePayload = FullSyncPayload | DeltaSyncPayload;
+
+export interface AckPayload {
+  sequenceNumber: number;
+  staffId: string;
+  version: number;
+  seq: number;
+  duplicate?: true;
+}
+
+export interface ConflictPayload {
+  sequenceNumber: number;
+  staffId: string;
+  strategy: ConflictStrategy;
+  baseVersion: number;
+  current: StaffMember;
+  attempted: StaffChanges;
+  conflictingFields: string[];
+}
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  sequenceNumber?: number;
+  /** Field path to message, for VALIDATION_FAILED (an addition to v1). */
+  fields?: FieldErrors;
+}
+
+/** Sent once on connect (an addition to v1). */
+export interface HelloPayload {
+  protocolVersion: number;
+  serverVersion: string;
+  connectionId: string;
+  restaurantId: string;
+  role: 'viewer' | 'editor';
+  strategy: ConflictStrategy;
+  limits: { maxMessageBytes: number; maxOutboxHint: number };
+}
+
+export interface PresenceEntry {
+  clientId: string;
+  userName: string;
+  staffId: string;
+}
+
+/** Who edits what in this restaurant now (an addition to v1); the whole list each time. */
+export interface PresencePayload {
+  editors: PresenceEntry[];
+}
+
+export type ServerMessage =
+  | Envelope<'SYNC_RESPONSE', SyncResponsePayload>
+  | ChangeEvent
+  | Envelope<'ACK', AckPayload>
+  | Envelope<'CONFLICT', ConflictPayload>
+  | Envelope<'ERROR', ErrorPayload>
+  | Envelope<'PONG', Record<string, never>>
+  | Envelope<'HELLO', HelloPayload>
+  | Envelope<'PRESENCE', PresencePayload>;
+
+export type ServerMessageType = ServerMessage['type'];
