@@ -1,0 +1,136 @@
+import {
+  type AckPayload,
+  type ConflictPayload,
+  type ConflictStrategy,
+  ErrorCode,
+  type ErrorPayload,
+  type MutationMessage,
+  type StaffChanges,
+} from '@staff-sync/protocol';
+import type { Db } from '../storage/db.ts';
+import { rowToMember, type StaffRow } from '../storage/rows.ts';
+import { fingerprint } from './fingerprint.ts';
+
+export type MutationOutcome =
+  | { type: 'ACK'; payload: AckPayload }
+  | { type: 'CONFLICT'; payload: ConflictPayload }
+  | { type: 'ERROR'; payload: ErrorPayload };
+
+export interface MutationContext {
+  restaurantId: string;
+  strategy: ConflictStrategy;
+}
+
+/** What `staff_sync_apply` returns (migration 002). */
+type StoredOutcome =
+  | { type: 'ACK'; staffId: string; version: number; seq: number | string; duplicate?: true }
+  | {
+      type: 'CONFLICT';
+      staffId: string;
+      baseVersion: number;
+      strategy: ConflictStrategy;
+      current: StaffRow;
+      conflictingFields: string[];
+      duplicate?: true;
+    }
+  | { type: 'ERROR'; code: ErrorCode; message: string; fields?: Record<string, string>; duplicate?: true }
+  | { type: 'REUSED' };
+
+/** Errors worth one more try of the whole transaction: serialization failures and deadlocks. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Apply one validated mutation as one transaction (DESIGN.md invariant 1), in one round trip:
+ * `staff_sync_apply` claims its (client, sequenceNumber), locks the member, decides by version and
+ * strategy, writes, and records the outcome; the triggers add the change-log row, the seq and the
+ * notification in the same transaction, so nothing is visible before commit. A repeat gets the
+ * first outcome.
+ */
+export async function applyMutation(db: Db, ctx: MutationContext, message: MutationMessage): Promise<MutationOutcome> {
+  const { clientId, sequenceNumber } = message;
+  let kind: 'create' | 'update' | 'delete';
+  let staffId: string | null;
+  let changes: Record<string, unknown>;
+  let version: number | null;
+  if (message.type === 'STAFF_CREATE') {
+    const { id, ...fields } = message.payload;
+    [kind, staffId, changes, version] = ['create', id ?? null, fields, null];
+  } else if (message.type === 'STAFF_UPDATE') {
+    [kind, staffId, changes, version] = [
+      'update',
+      message.payload.staffId,
+      message.payload.changes,
+      message.payload.version ?? null,
+    ];
+  } else {
+    [kind, staffId, changes, version] = ['delete', message.payload.staffId, { isActive: false }, message.payload.version ?? null];
+  }
+  const params = [
+    ctx.restaurantId,
+    clientId,
+    sequenceNumber,
+    fingerprint(message.type, message.payload),
+    kind,
+    staffId,
+    JSON.stringify(changes),
+    version,
+    ctx.strategy,
+  ];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rows = await db.query<{ outcome: StoredOutcome | string }>(
+        'select staff_sync_apply($1, $2, $3, $4, $5, $6::uuid, $7::text::jsonb, $8::integer, $9) as outcome',
+        params,
+      );
+      const raw = rows[0]?.outcome;
+      const outcome = (typeof raw === 'string' ? JSON.parse(raw) : raw) as StoredOutcome;
+      return toProtocol(outcome, sequenceNumber, kind === 'create' ? {} : (changes as StaffChanges));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;
+    }
+  }
+}
+
+function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: StaffChanges): MutationOutcome {
+  switch (outcome.type) {
+    case 'ACK': {
+      const payload: AckPayload = {
+        sequenceNumber,
+        staffId: outcome.staffId,
+        version: outcome.version,
+        seq: Number(outcome.seq),
+      };
+      if (outcome.duplicate) payload.duplicate = true;
+      return { type: 'ACK', payload };
+    }
+    case 'CONFLICT':
+      return {
+        type: 'CONFLICT',
+        payload: {
+          sequenceNumber,
+          staffId: outcome.staffId,
+          strategy: outcome.strategy,
+          baseVersion: outcome.baseVersion,
+          current: rowToMember(outcome.current),
+          attempted,
+          conflictingFields: outcome.conflictingFields,
+        },
+      };
+    case 'ERROR': {
+      const payload: ErrorPayload = { code: outcome.code, message: outcome.message, sequenceNumber };
+      if (outcome.fields) payload.fields = outcome.fields;
+      return { type: 'ERROR', payload };
+    }
+    case 'REUSED':
+      return {
+        type: 'ERROR',
+        payload: {
+          code: ErrorCode.SEQUENCE_REUSED,
+          message: `sequenceNumber ${sequenceNumber} was already used by this client for a different message`,
+          sequenceNumber,
+        },
+      };
+  }
+}

@@ -1,0 +1,162 @@
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Db } from '../storage/db.ts';
+import { type ChangeRecord, type ChangeRow, changeRowToRecord } from '../storage/rows.ts';
+import { currentSeq, readChangeRows } from '../storage/staff-queries.ts';
+
+export const CHANGES_CHANNEL = 'staff_sync_changes';
+
+type Listener = (change: ChangeRecord) => void;
+
+interface Stream {
+  /** Highest seq delivered to listeners. */
+  lastSeq: number;
+  /** Work for this restaurant runs one step at a time, in arrival order. */
+  tail: Promise<void>;
+}
+
+/**
+ * Committed changes from the database, in seq order per restaurant, without gaps (DESIGN.md
+ * invariant 4). Notifications come from the change-log trigger. A notification that skips a seq,
+ * one too large to carry the change, and a reconnect of the listening connection all make the
+ * feed read what it missed from the change log before going on, so a lost notification delays a
+ * change but never loses it. Only restaurants someone here is subscribed to are followed.
+ */
+export class ChangeFeed {
+  readonly #db: Db;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #streams = new Map<string, Stream>();
+  readonly #listeners = new Set<Listener>();
+  #unlisten: (() => Promise<void>) | undefined;
+  #started = false;
+
+  constructor(db: Db, log: Logger, metrics: Metrics) {
+    this.#db = db;
+    this.#log = log;
+    this.#metrics = metrics;
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.#db.listen(
+      CHANGES_CHANNEL,
+      (payload) => this.#onNotification(payload),
+      () => {
+        // Initial LISTEN, and again after the listening connection reconnected: catch up.
+        if (this.#started) {
+          this.#log.warn('change feed listener reconnected; catching up from the change log');
+          for (const restaurantId of this.#streams.keys()) this.#catchUp(restaurantId);
+        }
+        this.#started = true;
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#unlisten?.();
+    this.#unlisten = undefined;
+    await Promise.all([...this.#streams.values()].map((s) => s.tail));
+  }
+
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Start following a restaurant from its current seq. Resolves once that seq is known. */
+  follow(restaurantId: string): Promise<void> {
+    const existing = this.#streams.get(restaurantId);
+    if (existing) return existing.tail;
+    const stream: Stream = { lastSeq: 0, tail: Promise.resolve() };
+    stream.tail = currentSeq(this.#db, restaurantId).then(
+      (seq) => {
+        stream.lastSeq = seq;
+      },
+      (error: unknown) => {
+        this.#log.error({ err: error, restaurantId }, 'change feed could not read the current seq');
+        this.#streams.delete(restaurantId);
+        throw error;
+      },
+    );
+    this.#streams.set(restaurantId, stream);
+    return stream.tail;
+  }
+
+  unfollow(restaurantId: string): void {
+    this.#streams.delete(restaurantId);
+  }
+
+  /** Resolves when everything queued for the restaurant so far has been delivered. */
+  settled(restaurantId: string): Promise<void> {
+    return this.#streams.get(restaurantId)?.tail.catch(() => {}) ?? Promise.resolve();
+  }
+
+  #onNotification(payload: string): void {
+    let row: (Partial<ChangeRow> & { truncated?: boolean }) | undefined;
+    try {
+      row = JSON.parse(payload);
+    } catch (error) {
+      this.#log.error({ err: error }, 'change feed received a notification that is not JSON');
+      return;
+    }
+    if (!row?.restaurant_id || row.seq === undefined) return;
+    const restaurantId = String(row.restaurant_id);
+    const seq = Number(row.seq);
+    const record = row.truncated ? undefined : changeRowToRecord(row as ChangeRow);
+    this.#enqueue(restaurantId, (stream) => this.#advance(restaurantId, stream, seq, record));
+  }
+
+  /** Deliver every change committed so far for a followed restaurant; resolves when done. */
+  catchUp(restaurantId: string): Promise<void> {
+    this.#catchUp(restaurantId);
+    return this.settled(restaurantId);
+  }
+
+  #catchUp(restaurantId: string): void {
+    this.#enqueue(restaurantId, async (stream) => {
+      const seq = await currentSeq(this.#db, restaurantId);
+      await this.#advance(restaurantId, stream, seq, undefined);
+    });
+  }
+
+  #enqueue(restaurantId: string, step: (stream: Stream) => Promise<void>): void {
+    const stream = this.#streams.get(restaurantId);
+    if (!stream) return; // nobody here follows this restaurant
+    stream.tail = stream.tail
+      .catch(() => {})
+      .then(() => (this.#streams.get(restaurantId) === stream ? step(stream) : undefined))
+      .catch((error: unknown) => {
+        this.#metrics.databaseErrors.inc({ operation: 'change_feed' });
+        this.#log.error({ err: error, restaurantId }, 'change feed step failed; will catch up on the next change');
+      });
+  }
+
+  /** Deliver everything up to `seq`; `record` is seq's change when the notification carried it. */
+  async #advance(restaurantId: string, stream: Stream, seq: number, record: ChangeRecord | undefined): Promise<void> {
+    if (seq <= stream.lastSeq) return;
+    if (record && seq === stream.lastSeq + 1) {
+      this.#deliver(stream, record);
+      return;
+    }
+    this.#metrics.feedGapsFilled.inc();
+    const missed = await readChangeRows(this.#db, restaurantId, stream.lastSeq, seq);
+    for (const change of missed) this.#deliver(stream, change);
+    if (stream.lastSeq < seq) {
+      // Pruned from the log (or never there): subscribers detect the gap and resume.
+      this.#log.warn({ restaurantId, from: stream.lastSeq, to: seq }, 'change log no longer holds changes; skipping ahead');
+      stream.lastSeq = seq;
+    }
+  }
+
+  #deliver(stream: Stream, change: ChangeRecord): void {
+    if (change.seq <= stream.lastSeq) return;
+    stream.lastSeq = change.seq;
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#log.error({ err: error }, 'change listener failed');
+      }
+    }
+  }
+}

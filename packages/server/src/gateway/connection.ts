@@ -1,0 +1,182 @@
+import { type Envelope, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
+import type { WebSocket } from 'ws';
+import { type ChangeBatch, ChangeGate } from './change-batch.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+export type Role = 'viewer' | 'editor';
+
+export interface ConnectionInfo {
+  id: string;
+  restaurantId: string;
+  role: Role;
+  /** Who signed in (the token's subject), when sign-in is on. */
+  userId: string | undefined;
+  /** When the token expires (ms since epoch), when sign-in is on. */
+  expiresAt: number | undefined;
+  /** The period index from the upgrade URL, if given. */
+  period: number | undefined;
+}
+
+export interface ConnectionLimits {
+  maxBacklogBytes: number;
+  maxPendingMessages: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+}
+
+export type CloseReason = 'backlog' | 'heartbeat' | 'shutdown' | 'token_expired' | 'oversized';
+
+// Every connection with something queued is flushed in one pass per event-loop turn, so what one
+// client is owed in a turn goes out as one frame (a JSON array when there is more than one message).
+const dirty = new Set<Connection>();
+let flushScheduled = false;
+function scheduleFlush(connection: Connection): void {
+  dirty.add(connection);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(() => {
+    flushScheduled = false;
+    for (const c of dirty) c.flush();
+    dirty.clear();
+  });
+}
+
+/**
+ * One client's WebSocket: an outbound queue with a byte limit, change events held back while a
+ * sync is being answered, and inbound messages processed one at a time in arrival order.
+ */
+export class Connection {
+  readonly info: ConnectionInfo;
+  readonly ws: WebSocket;
+  readonly bucket: TokenBucket;
+  /** The clientId the client's messages carry (known after its first valid message). */
+  clientId: string | undefined;
+  lastSeenAt = Date.now();
+  pingSentAt: number | undefined;
+
+  readonly #limits: ConnectionLimits;
+  readonly #onOverflow: (connection: Connection, reason: CloseReason) => void;
+  #queue: string[] = [];
+  #queuedBytes = 0;
+  #closed = false;
+  /** Change events around a sync: held while it is answered, covered ones dropped after. */
+  readonly #gate = new ChangeGate();
+  #serverSequence = 0;
+  #pending = 0;
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    ws: WebSocket,
+    info: ConnectionInfo,
+    limits: ConnectionLimits,
+    onOverflow: (connection: Connection, reason: CloseReason) => void,
+  ) {
+    this.ws = ws;
+    this.info = info;
+    this.#limits = limits;
+    this.#onOverflow = onOverflow;
+    this.bucket = new TokenBucket(limits.rateLimitPerSecond, limits.rateLimitBurst);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Send a server message (not a change event): stamped with this connection's own counter. */
+  send<M extends ServerMessage>(type: M['type'], payload: M['payload'], seq?: number): void {
+    const message: Envelope = envelope(type, payload, SERVER_CLIENT_ID, ++this.#serverSequence, seq);
+    const text = JSON.stringify(message);
+    this.#enqueue(text, Buffer.byteLength(text));
+  }
+
+  /** Send a change event, serialized once for everyone by the hub. */
+  sendChange(seq: number, text: string, bytes: number): void {
+    if (this.#closed) return;
+    const verdict = this.#gate.admit({ seq, text, bytes });
+    if (verdict === 'held') this.#checkBacklog();
+    else if (verdict === 'send') this.#enqueue(text, bytes);
+  }
+
+  /**
+   * The events of one fan-out pass. When this client is up to date and owes nothing else, the
+   * batch's shared frame goes out as it is (one write, no serialization of its own); otherwise
+   * the events take the one-by-one path, which holds, filters and orders them.
+   */
+  sendBatch(batch: ChangeBatch): void {
+    if (this.#closed) return;
+    const sentSeq = this.#gate.sentSeq;
+    const upToDate = sentSeq === undefined || sentSeq < batch.firstSeq;
+    if (this.#gate.holding || this.#queue.length > 0 || !upToDate) {
+      for (const e of batch.events) this.sendChange(e.seq, e.text, e.bytes);
+      return;
+    }
+    this.#gate.sentSeq = batch.lastSeq;
+    if (this.ws.bufferedAmount + batch.bytes > this.#limits.maxBacklogBytes) {
+      this.#onOverflow(this, 'backlog');
+      return;
+    }
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(batch.frame(), { binary: false, compress: false });
+  }
+
+  /** From now until {@link endSync}, change events are held back. */
+  beginSync(): void {
+    this.#gate.hold();
+  }
+
+  /**
+   * The sync response covering up to `seq` has been queued: release the held change events after
+   * it, in order. Without a seq (the sync failed) the held events go out as they are.
+   */
+  endSync(seq: number | undefined): void {
+    for (const e of this.#gate.release(seq)) this.sendChange(e.seq, e.text, e.bytes);
+  }
+
+  /**
+   * Queue an inbound message for processing after the ones before it. Returns false when too
+   * many are already waiting.
+   */
+  process(work: () => Promise<void>): boolean {
+    if (this.#pending >= this.#limits.maxPendingMessages) return false;
+    this.#pending++;
+    this.#tail = this.#tail.then(work).finally(() => {
+      this.#pending--;
+    });
+    return true;
+  }
+
+  /** Resolves when every message received so far has been processed. */
+  idle(): Promise<void> {
+    return this.#tail;
+  }
+
+  #enqueue(text: string, bytes: number): void {
+    if (this.#closed) return;
+    this.#queue.push(text);
+    this.#queuedBytes += bytes;
+    if (this.#checkBacklog()) scheduleFlush(this);
+  }
+
+  /** False (and the connection closing) when the client is owed more than the limit. */
+  #checkBacklog(): boolean {
+    if (this.ws.bufferedAmount + this.#queuedBytes + this.#gate.heldBytes <= this.#limits.maxBacklogBytes) return true;
+    this.#onOverflow(this, 'backlog');
+    return false;
+  }
+
+  flush(): void {
+    if (this.#closed || this.#queue.length === 0) return;
+    const frame = this.#queue.length === 1 ? (this.#queue[0] as string) : `[${this.#queue.join(',')}]`;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
+  /** Mark closed: nothing more is queued or sent. */
+  markClosed(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#gate.clear();
+    this.#queuedBytes = 0;
+    dirty.delete(this);
+  }
+}

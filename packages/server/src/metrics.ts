@@ -1,0 +1,98 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The server's Prometheus metrics. The first seven names are PROTOCOL.md's; the `staff_sync_*`
+ * ones count what each limit did (DESIGN.md invariant 6) and what the change feed did.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    connectionsActive: new Gauge({
+      name: 'websocket_connections_active',
+      help: 'Open WebSocket connections',
+      registers,
+    }),
+    messagesTotal: new Counter({
+      name: 'websocket_messages_total',
+      help: 'WebSocket messages by direction and type',
+      labelNames: ['direction', 'type'] as const,
+      registers,
+    }),
+    messageDuration: new Histogram({
+      name: 'websocket_message_duration_seconds',
+      help: 'From a message received to its reply sent (for an applied mutation: to its change event sent)',
+      labelNames: ['type'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    staffOperations: new Counter({
+      name: 'staff_operations_total',
+      help: 'Staff mutations by operation (create, update, delete) and status (success, duplicate, conflict, error)',
+      labelNames: ['operation', 'status'] as const,
+      registers,
+    }),
+    conflictResolutions: new Counter({
+      name: 'conflict_resolutions_total',
+      help: 'Updates from an older version, by strategy and outcome (applied, rejected)',
+      labelNames: ['strategy', 'outcome'] as const,
+      registers,
+    }),
+    databaseOperations: new Counter({
+      name: 'supabase_operations_total',
+      help: 'Database operations by operation and status (the database may be Supabase, PostgreSQL or embedded)',
+      labelNames: ['operation', 'status'] as const,
+      registers,
+    }),
+    databaseErrors: new Counter({
+      name: 'supabase_sync_errors_total',
+      help: 'Database operations that failed',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'staff_sync_connections_refused_total',
+      help: 'WebSocket upgrades refused, by reason (max_connections, draining, unauthorized, bad_request)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    connectionsClosed: new Counter({
+      name: 'staff_sync_connections_closed_total',
+      help: 'Connections closed by the server, by reason (backlog, heartbeat, oversized, shutdown, token_expired)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'staff_sync_rate_limited_total',
+      help: 'Messages refused with RATE_LIMITED, by limit (rate and pending per connection, user over all connections)',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
+    changesPublished: new Counter({
+      name: 'staff_sync_changes_published_total',
+      help: 'Change events fanned out by this process (each serialized once)',
+      registers,
+    }),
+    feedGapsFilled: new Counter({
+      name: 'staff_sync_feed_gap_fills_total',
+      help: 'Times the change feed read missed changes from the change log (lost or oversized notifications, reconnects)',
+      registers,
+    }),
+    redisErrors: new Counter({
+      name: 'staff_sync_redis_errors_total',
+      help: 'Redis operations that failed, by operation; rate limits let messages through and presence stays local meanwhile',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
+    pruned: new Counter({
+      name: 'staff_sync_pruned_rows_total',
+      help: 'Rows removed by retention, by table (changes, mutations)',
+      labelNames: ['table'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,192 @@
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { ChangeFeed } from './engine/change-feed.ts';
+import { SyncEngine } from './engine/sync-engine.ts';
+import { type Authenticator, authenticatorFor } from './gateway/auth.ts';
+import { createHttpApi } from './gateway/http-api.ts';
+import { createHttpServer, type HttpDeps } from './gateway/http-server.ts';
+import { Hub } from './gateway/hub.ts';
+import { Presence } from './gateway/presence.ts';
+import type { PresenceService } from './gateway/presence-service.ts';
+import { connectRedis } from './gateway/redis.ts';
+import { RedisPresence } from './gateway/redis-presence.ts';
+import { createStaticApp, staticDirFor } from './gateway/static-app.ts';
+import { localUserRateLimiter, redisUserRateLimiter } from './gateway/user-rate-limit.ts';
+import { WsGateway } from './gateway/ws-gateway.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { Db } from './storage/db.ts';
+import { migrate, pendingMigrations } from './storage/migrate.ts';
+import { openDatabase } from './storage/open.ts';
+import { pruneOld } from './storage/staff-queries.ts';
+import { SERVER_VERSION } from './version.ts';
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** Decides who connects; default: from the configuration (JWTs when a secret or JWKS is set, else open access). */
+  auth?: Authenticator;
+  /** Extra HTTP routes (API, web app). */
+  routes?: HttpDeps['routes'];
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  readonly db: Db;
+  readonly metrics: Metrics;
+  readonly engine: SyncEngine;
+  readonly log: Logger;
+  /** Drain and stop: refuse new work, finish in-flight mutations, close sockets with 1012, close the database. */
+  shutdown(): Promise<void>;
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> =>
+  Promise.race([promise, new Promise<T>((resolve) => setTimeout(() => resolve(fallback), ms).unref())]);
+
+/** Open the database, migrate, and serve HTTP and WebSocket on the configured port. */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  // Checked before the database opens: a STATIC_DIR without an app is a setup mistake to report at once.
+  const appDir = staticDirFor(config.staticDir);
+  const metrics = createMetrics();
+  const startedAt = Date.now();
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    dbPoolSize: config.dbPoolSize,
+    onNotice: (message) => log.debug({ notice: message }, 'database notice'),
+  });
+  try {
+    const applied = await migrate(db);
+    log.info({ database: db.kind, applied }, applied.length ? 'migrations applied' : 'schema is current');
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const feed = new ChangeFeed(db, log, metrics);
+  await feed.start();
+  const hub = new Hub(feed, metrics, { fanoutIntervalMs: config.fanoutIntervalMs });
+  // Redis, when configured, shares presence and per-user rate limits between replicas.
+  const redis = config.redisUrl
+    ? await connectRedis(config.redisUrl, config.redisKeyPrefix, log, metrics).catch(async (error: unknown) => {
+        await feed.stop();
+        await db.close();
+        throw error;
+      })
+    : undefined;
+  const presence: PresenceService = redis ? new RedisPresence(redis, hub, config.presenceTtlMs) : new Presence(hub);
+  const userLimiter = redis ? redisUserRateLimiter(redis, config) : localUserRateLimiter(config);
+  const engine = new SyncEngine(db, config, metrics, log);
+  const auth = options.auth ?? authenticatorFor(config);
+  const gateway = new WsGateway({
+    settings: config,
+    engine,
+    feed,
+    hub,
+    presence,
+    userLimiter,
+    auth,
+    metrics,
+    log,
+    serverVersion: SERVER_VERSION,
+  });
+  // The HTTP API (docs/http-api.md) shares the Authenticator, engine and hub with the WebSocket.
+  const api = createHttpApi({
+    settings: config,
+    engine,
+    hub,
+    auth,
+    metrics,
+    log,
+    serverVersion: SERVER_VERSION,
+    draining: () => gateway.draining,
+  });
+
+  const databaseUp = () =>
+    withTimeout(
+      db.query('select 1').then(
+        () => true,
+        () => false,
+      ),
+      2000,
+      false,
+    );
+  const http = createHttpServer({
+    metrics,
+    log,
+    serverVersion: SERVER_VERSION,
+    startedAt,
+    activeConnections: () => gateway.activeConnections,
+    draining: () => gateway.draining,
+    databaseUp,
+    pendingMigrations: () => pendingMigrations(db),
+    // The web app comes last: it answers unknown GET paths with index.html (client-side routes).
+    routes: [api.route, ...(options.routes ?? []), ...(appDir ? [createStaticApp(appDir).route] : [])],
+  });
+  http.on('upgrade', (request, socket, head) => {
+    gateway.handleUpgrade(request, socket, head).catch((error: unknown) => {
+      log.error({ err: error }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+  http.on('clientError', (_error, socket) => socket.destroy());
+
+  const prune = async () => {
+    try {
+      const removed = await pruneOld(db, config.changelogRetentionHours, config.dedupeRetentionHours);
+      metrics.pruned.inc({ table: 'changes' }, removed.changes);
+      metrics.pruned.inc({ table: 'mutations' }, removed.mutations);
+      if (removed.changes || removed.mutations) log.info(removed, 'retention applied');
+    } catch (error) {
+      metrics.databaseErrors.inc({ operation: 'prune' });
+      log.warn({ err: error }, 'retention pass failed; will try again');
+    }
+  };
+  void prune();
+  const pruneTimer = setInterval(prune, config.pruneIntervalMs);
+  pruneTimer.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+  log.info(
+    {
+      port,
+      database: db.kind,
+      strategy: config.conflictStrategy,
+      signIn: auth.enabled,
+      redis: redis !== undefined,
+      webApp: appDir ?? null,
+    },
+    `staff-sync listening on ${url}`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      log.info('shutting down: draining connections');
+      clearInterval(pruneTimer);
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      await gateway.drain(config.shutdownTimeoutMs);
+      api.close();
+      http.closeAllConnections();
+      await withTimeout(closed, 2000, undefined);
+      presence.stop();
+      userLimiter.stop();
+      await redis?.close();
+      await feed.stop();
+      await db.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return { port, url, db, metrics, engine, log, shutdown };
+}
