@@ -1,0 +1,251 @@
+import type { AckPayload, ConflictPayload, ErrorPayload, MutationMessage } from '@staff-sync/protocol';
+import { Backoff } from './backoff.ts';
+import type { Clock } from './clock.ts';
+import { StaffSyncError } from './errors.ts';
+import type { Outbox, OutboxEntry } from './outbox.ts';
+import { Pacer, type PacerOptions } from './pacer.ts';
+import type { Roster } from './roster.ts';
+import type { MutationResult, Settling } from './snapshot.ts';
+
+/** Codes after which a mutation is sent again: the server wrote nothing and says to try later. */
+const RETRYABLE = new Set(['RATE_LIMITED', 'INTERNAL']);
+
+type Waiter = { resolve: (result: MutationResult) => void; reject: (error: StaffSyncError) => void };
+
+const memberOf = (message: MutationMessage): string | undefined =>
+  message.type === 'STAFF_CREATE' ? message.payload.id : message.payload.staffId;
+
+export interface MutationQueueOptions {
+  outbox: Outbox;
+  roster: Roster;
+  clock: Clock;
+  pacing: PacerOptions | undefined;
+  maxInFlight: number;
+  maxRetries: number;
+  /** Send on the open transport; false when none is open. */
+  send: (message: MutationMessage) => boolean;
+  connected: () => boolean;
+  /** A mutation was refused for good (CONFLICT or ERROR), promise or not (a reloaded outbox has none). */
+  refused: (error: StaffSyncError) => void;
+  /** The pending set or the confirmed member of a conflict changed: the view must be rebuilt. */
+  changed: () => void;
+}
+
+/**
+ * The way from the outbox to the server and back: sends the outbox in order within an in-flight
+ * window and the pace, gives each update the version its edit started from, and settles each
+ * mutation's promise on ACK, CONFLICT or ERROR. RATE_LIMITED and INTERNAL are sent again after a
+ * backoff. An acknowledged mutation stays in the view until its change event reaches the roster.
+ */
+export class MutationQueue {
+  readonly #o: MutationQueueOptions;
+  readonly #pacer: Pacer;
+  readonly #retryBackoff = new Backoff({ baseMs: 500, maxMs: 10_000 });
+  readonly #waiters = new Map<number, Waiter>();
+  readonly #inFlight = new Set<number>();
+  readonly #retries = new Map<number, number>();
+  /** Acknowledged versions of recent own mutations, for the next edit of the same member. */
+  readonly #acked = new Map<number, { version: number; clean: boolean }>();
+  /** `staffId@version` of versions our own acknowledged changes produced (bounded like #acked). */
+  readonly #ownVersions = new Set<string>();
+  #settling: Settling[] = [];
+  #retryTimer: unknown;
+  #paceTimer: unknown;
+
+  constructor(options: MutationQueueOptions) {
+    this.#o = options;
+    this.#pacer = new Pacer(options.clock, options.pacing);
+  }
+
+  /** The mutations the view replays on top of the roster, oldest first. */
+  pending(): MutationMessage[] {
+    return [...this.#settling.map((s) => s.message), ...this.#o.outbox.entries.map((e) => e.message)];
+  }
+
+  /**
+   * Queue a validated mutation; the promise settles when the server answers. `editStartedAt` is
+   * the member's version when the person began this edit (a form opened earlier), if the caller knows it.
+   */
+  enqueue(message: MutationMessage, editStartedAt?: number): Promise<MutationResult> {
+    const entry: OutboxEntry = { message, sent: false, ...this.#pinnedBase(message, this.#baseOf(message), editStartedAt) };
+    try {
+      this.#o.outbox.add(entry);
+    } catch (error) {
+      const message =
+        error instanceof RangeError
+          ? `${this.#o.outbox.limit} changes are waiting to be sent; wait until the connection is back`
+          : 'browser storage is full; the change could not be saved and was not made';
+      return Promise.reject(new StaffSyncError('OUTBOX_FULL', message, { cause: error }));
+    }
+    const result = new Promise<MutationResult>((resolve, reject) =>
+      this.#waiters.set(message.sequenceNumber, { resolve, reject }),
+    );
+    this.#o.changed();
+    this.pump();
+    return result;
+  }
+
+  /** The version an edit starts from, and the own pending mutation of the same member it must follow. */
+  #baseOf(message: MutationMessage): Pick<OutboxEntry, 'baseVersion' | 'after'> {
+    if (message.type === 'STAFF_CREATE') return { baseVersion: undefined, after: undefined };
+    const staffId = message.payload.staffId;
+    const earlier = this.#o.outbox.entries.findLast((e) => memberOf(e.message) === staffId);
+    const confirmed = this.#o.roster.members.get(staffId)?.version;
+    if (earlier) return { baseVersion: confirmed, after: earlier.message.sequenceNumber };
+    const settling = this.#settling.findLast((s) => s.staffId === staffId && s.clean);
+    return { baseVersion: settling && (confirmed ?? 0) < settling.version ? settling.version : confirmed, after: undefined };
+  }
+
+  /**
+   * An edit that started before the version the client holds: the person did not see what came in
+   * between, unless our own changes made it. Then the older version is sent and the server's
+   * strategy decides (merge applies it when the fields do not overlap, else CONFLICT).
+   */
+  #pinnedBase(
+    message: MutationMessage,
+    base: Pick<OutboxEntry, 'baseVersion' | 'after'>,
+    editStartedAt: number | undefined,
+  ): Pick<OutboxEntry, 'baseVersion' | 'after' | 'pinned'> {
+    if (editStartedAt === undefined || message.type === 'STAFF_CREATE' || base.baseVersion === undefined) return base;
+    let seen = editStartedAt;
+    while (this.#ownVersions.has(`${message.payload.staffId}@${seen + 1}`)) seen++;
+    return seen >= base.baseVersion ? base : { baseVersion: seen, after: base.after, pinned: true };
+  }
+
+  /** The message as first sent: an update or delete gets the version its edit started from. */
+  #finalize(entry: OutboxEntry): MutationMessage {
+    const { message } = entry;
+    if (message.type === 'STAFF_CREATE') return message;
+    let version = entry.baseVersion;
+    const before = entry.after === undefined ? undefined : this.#acked.get(entry.after);
+    // Our own earlier change is part of what the person saw; someone else's in between is not.
+    if (before?.clean && !entry.pinned) version = before.version;
+    if (version === undefined) return message;
+    return { ...message, payload: { ...message.payload, version } } as MutationMessage;
+  }
+
+  /** Send what the outbox holds, in order, within the in-flight window and the pace. */
+  pump(): void {
+    if (!this.#o.connected() || this.#retryTimer !== undefined || this.#paceTimer !== undefined) return;
+    for (const entry of this.#o.outbox.entries) {
+      const n = entry.message.sequenceNumber;
+      if (this.#inFlight.has(n)) continue;
+      if (this.#inFlight.size >= this.#o.maxInFlight) break;
+      // A first send needs the answer to our earlier change of the same member (for its version).
+      if (!entry.sent && entry.after !== undefined && this.#o.outbox.get(entry.after)) break;
+      if (!this.#pacer.take()) {
+        this.#paceTimer = this.#o.clock.setTimeout(() => {
+          this.#paceTimer = undefined;
+          this.pump();
+        }, this.#pacer.waitMs());
+        break;
+      }
+      // Frozen and saved before it leaves, so that a reload re-sends exactly the same message.
+      if (!entry.sent) this.#o.outbox.markSent(entry, this.#finalize(entry));
+      if (!this.#o.send(entry.message)) break;
+      this.#inFlight.add(n);
+    }
+  }
+
+  /** The transport closed: whatever was in flight is sent again on the next one. */
+  connectionLost(): void {
+    this.#inFlight.clear();
+  }
+
+  /** Drop acknowledged mutations whose change events the roster now holds; true when any went. */
+  settle(): boolean {
+    const before = this.#settling.length;
+    this.#settling = this.#settling.filter((s) => s.ackSeq > this.#o.roster.seq);
+    return this.#settling.length !== before;
+  }
+
+  onAck(ack: AckPayload): void {
+    const entry = this.#o.outbox.remove(ack.sequenceNumber);
+    if (!entry) return;
+    this.#forget(ack.sequenceNumber);
+    const sent = entry.message;
+    const sentVersion = sent.type === 'STAFF_CREATE' ? 0 : sent.payload.version;
+    // Nobody else wrote in between when the version moved by at most our own change.
+    const clean = sentVersion === undefined || ack.version <= sentVersion + 1;
+    this.#acked.set(ack.sequenceNumber, { version: ack.version, clean });
+    if (this.#acked.size > 1000) this.#acked.delete(this.#acked.keys().next().value as number);
+    this.#ownVersions.add(`${ack.staffId}@${ack.version}`);
+    if (this.#ownVersions.size > 1000) this.#ownVersions.delete(this.#ownVersions.values().next().value as string);
+    // Shown from here until the change event (seq) reaches the roster: no flicker in between.
+    if (ack.seq > this.#o.roster.seq) {
+      this.#settling.push({ message: sent, ackSeq: ack.seq, staffId: ack.staffId, version: ack.version, clean });
+    }
+    this.#retryBackoff.reset();
+    this.#o.changed();
+    this.#take(ack.sequenceNumber)?.resolve({
+      staffId: ack.staffId,
+      version: ack.version,
+      seq: ack.seq,
+      duplicate: ack.duplicate === true,
+    });
+  }
+
+  onConflict(conflict: ConflictPayload): void {
+    if (!this.#o.outbox.remove(conflict.sequenceNumber)) return;
+    this.#forget(conflict.sequenceNumber);
+    this.#o.roster.setMember(conflict.current);
+    this.#o.changed();
+    const fields = conflict.conflictingFields.length ? conflict.conflictingFields.join(', ') : 'the member';
+    const error = new StaffSyncError(
+      'CONFLICT',
+      `${fields} changed since version ${conflict.baseVersion} (now ${conflict.current.version}); nothing was written`,
+      { conflict, sequenceNumber: conflict.sequenceNumber },
+    );
+    this.#o.refused(error);
+    this.#take(conflict.sequenceNumber)?.reject(error);
+  }
+
+  /** An ERROR naming one of our mutations; false when it names none. */
+  onError(payload: ErrorPayload): boolean {
+    const n = payload.sequenceNumber;
+    if (n === undefined || !this.#o.outbox.get(n)) return false;
+    this.#inFlight.delete(n);
+    const tries = (this.#retries.get(n) ?? 0) + 1;
+    if (RETRYABLE.has(payload.code) && tries <= this.#o.maxRetries) {
+      this.#retries.set(n, tries);
+      this.retryLater(() => {});
+      return true;
+    }
+    this.#o.outbox.remove(n);
+    this.#forget(n);
+    this.#o.changed();
+    const error = new StaffSyncError(payload.code, payload.message, { fields: payload.fields, sequenceNumber: n });
+    this.#o.refused(error);
+    this.#take(n)?.reject(error);
+    return true;
+  }
+
+  /** Hold all sending for a backoff delay, run `then`, and go on from the oldest unanswered mutation. */
+  retryLater(then: () => void): void {
+    if (this.#retryTimer !== undefined) return;
+    this.#retryTimer = this.#o.clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#o.connected()) then();
+      this.pump();
+    }, this.#retryBackoff.next() ?? 10_000);
+  }
+
+  /** Reject every waiting promise (the client is closed; the outbox stays saved). */
+  dispose(error: StaffSyncError): void {
+    this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#o.clock.clearTimeout(this.#paceTimer);
+    for (const waiter of this.#waiters.values()) waiter.reject(error);
+    this.#waiters.clear();
+  }
+
+  #forget(sequenceNumber: number): void {
+    this.#inFlight.delete(sequenceNumber);
+    this.#retries.delete(sequenceNumber);
+  }
+
+  #take(sequenceNumber: number): Waiter | undefined {
+    const waiter = this.#waiters.get(sequenceNumber);
+    this.#waiters.delete(sequenceNumber);
+    return waiter;
+  }
+}

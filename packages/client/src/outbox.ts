@@ -1,0 +1,125 @@
+import type { MutationMessage } from '@staff-sync/protocol';
+import type { KeyValueStorage } from './storage.ts';
+
+export interface OutboxEntry {
+  /** The message exactly as it is (re)sent; never changed once `sent`, or the server sees SEQUENCE_REUSED. */
+  message: MutationMessage;
+  /** Sent at least once (on some connection); its payload is frozen. */
+  sent: boolean;
+  /** The version the edit started from (the confirmed member's), when it had one. */
+  baseVersion: number | undefined;
+  /** An earlier entry of this client on the same member that was unsettled when this one was made. */
+  after: number | undefined;
+  /**
+   * The caller named an edit start older than what the client holds (a form opened before someone
+   * else's change): `baseVersion` is sent as it is, so the server's conflict strategy decides.
+   */
+  pinned?: boolean;
+}
+
+const keyOf = (clientId: string) => `staff-sync:outbox:${clientId}`;
+
+/**
+ * The mutations not yet acknowledged, in the order they were made, persisted on every change so a
+ * reload keeps them (the tab's clientId and counter survive in sessionStorage; this survives in
+ * localStorage). Bounded: `add` refuses past `limit`.
+ */
+export class Outbox {
+  readonly #storage: KeyValueStorage;
+  readonly #limit: number;
+  #clientId: string;
+  #entries: OutboxEntry[] = [];
+  /** Entries found in storage at start (a duplicated tab must leave them to the original). */
+  readonly #loaded: ReadonlySet<OutboxEntry>;
+
+  constructor(storage: KeyValueStorage, clientId: string, limit: number) {
+    this.#storage = storage;
+    this.#clientId = clientId;
+    this.#limit = limit;
+    this.#entries = load(storage, clientId);
+    this.#loaded = new Set(this.#entries);
+  }
+
+  get entries(): readonly OutboxEntry[] {
+    return this.#entries;
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  get(sequenceNumber: number): OutboxEntry | undefined {
+    return this.#entries.find((e) => e.message.sequenceNumber === sequenceNumber);
+  }
+
+  /** Append and persist. Throws a RangeError when full, and the storage's error when it refuses. */
+  add(entry: OutboxEntry): void {
+    if (this.#entries.length >= this.#limit) throw new RangeError(`the outbox holds ${this.#limit} unsent changes`);
+    this.#entries = [...this.#entries, entry];
+    try {
+      this.#save();
+    } catch (error) {
+      this.#entries = this.#entries.slice(0, -1);
+      throw error;
+    }
+  }
+
+  /** Freeze an entry's message as sent (it may have been given its final version just now). */
+  markSent(entry: OutboxEntry, message: MutationMessage): void {
+    entry.message = message;
+    entry.sent = true;
+    this.#saveQuietly();
+  }
+
+  remove(sequenceNumber: number): OutboxEntry | undefined {
+    const entry = this.get(sequenceNumber);
+    if (!entry) return undefined;
+    this.#entries = this.#entries.filter((e) => e !== entry);
+    this.#saveQuietly();
+    return entry;
+  }
+
+  /**
+   * Move this page's own entries to another clientId (the tab turned out to be a duplicate of one
+   * that holds the id): the saved entries belong to that tab and are left to it; entries this page
+   * made are renumbered (they were never sent under the old id, since sending waits for the claim).
+   */
+  rekey(clientId: string, renumber: (message: MutationMessage) => MutationMessage): void {
+    this.#entries = this.#entries
+      .filter((e) => !this.#loaded.has(e))
+      .map((e) => ({ ...e, sent: false, message: renumber(e.message), after: undefined }));
+    this.#clientId = clientId;
+    this.#saveQuietly();
+  }
+
+  #save(): void {
+    if (this.#entries.length === 0) this.#storage.removeItem(keyOf(this.#clientId));
+    else this.#storage.setItem(keyOf(this.#clientId), JSON.stringify({ version: 1, entries: this.#entries }));
+  }
+
+  #saveQuietly(): void {
+    try {
+      this.#save();
+    } catch (error) {
+      // Shrinking never needs more room; growth is checked in `add`. Keep going in memory.
+      console.warn('staff-sync: could not persist the outbox', error);
+    }
+  }
+}
+
+function load(storage: KeyValueStorage, clientId: string): OutboxEntry[] {
+  try {
+    const saved = JSON.parse(storage.getItem(keyOf(clientId)) ?? 'null') as { version?: number; entries?: unknown } | null;
+    if (saved?.version !== 1 || !Array.isArray(saved.entries)) return [];
+    return saved.entries.filter(
+      (e): e is OutboxEntry => !!e && typeof e === 'object' && typeof (e as OutboxEntry).message?.sequenceNumber === 'number',
+    );
+  } catch (error) {
+    console.warn('staff-sync: the saved outbox could not be read; starting empty', error);
+    return [];
+  }
+}

@@ -1,0 +1,63 @@
+import type { ChangeEvent, FullSyncPayload, Period, StaffMember } from '@staff-sync/protocol';
+
+export type ApplyResult = 'applied' | 'old' | 'gap';
+
+/**
+ * The confirmed server state: active members, the restaurant's periods, and the seq it reflects.
+ * Only the server's messages change it, in seq order. Members are replaced only by the same or a
+ * newer version, so a CONFLICT's `current` (which has no seq) cannot be undone by an older event.
+ */
+export class Roster {
+  #members = new Map<string, StaffMember>();
+  #periods: readonly Period[] = [];
+  #seq = 0;
+  #synced = false;
+
+  /** True once a full snapshot was applied; change events before it are ignored. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** The last seq applied. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  get periods(): readonly Period[] {
+    return this.#periods;
+  }
+
+  get members(): ReadonlyMap<string, StaffMember> {
+    return this.#members;
+  }
+
+  /** Replace everything with a full snapshot covering up to `seq`. */
+  replace(payload: FullSyncPayload, seq: number): void {
+    this.#members = new Map(payload.staffMembers.filter((m) => m.isActive).map((m) => [m.id, m]));
+    this.#periods = payload.periods;
+    this.#seq = seq;
+    this.#synced = true;
+  }
+
+  /** Apply the next change event; `gap` when one or more before it are missing. */
+  apply(event: ChangeEvent): ApplyResult {
+    if (event.seq <= this.#seq) return 'old';
+    if (event.seq !== this.#seq + 1) return 'gap';
+    this.#seq = event.seq;
+    this.setMember(event.payload.staff);
+    return 'applied';
+  }
+
+  /** A delta's end: every event up to `seq` has been applied. */
+  advanceTo(seq: number): void {
+    if (seq > this.#seq) this.#seq = seq;
+  }
+
+  /** Take a member as the server has it, unless what we hold is newer. */
+  setMember(member: StaffMember): void {
+    const held = this.#members.get(member.id);
+    if (held && held.version > member.version) return;
+    if (member.isActive) this.#members.set(member.id, member);
+    else this.#members.delete(member.id);
+  }
+}

@@ -1,0 +1,114 @@
+import type { MutationMessage, Period, PresenceEntry, StaffMember } from '@staff-sync/protocol';
+import type { ConnectionState, StateChange } from './connection.ts';
+import type { StaffSyncError } from './errors.ts';
+import { optimisticView } from './optimistic.ts';
+import type { Roster } from './roster.ts';
+import type { TransportKind } from './transport.ts';
+
+/** What a mutation's promise resolves with: the server committed it. */
+export interface MutationResult {
+  staffId: string;
+  /** The member's version after the change. */
+  version: number;
+  /** The restaurant's seq of the change. */
+  seq: number;
+  /** The server had applied it before (a re-send after a reconnect): not applied twice. */
+  duplicate: boolean;
+}
+
+/** How an update or delete relates to what the person saw. */
+export interface EditOptions {
+  /**
+   * The member's version when the person began this edit (e.g. when the edit form opened). Sent
+   * when someone else changed the member since, so the server's conflict strategy decides;
+   * versions made by this client's own changes count as seen.
+   */
+  baseVersion?: number;
+}
+
+/** An acknowledged mutation still shown from the outbox until its change event arrives. */
+export interface Settling {
+  message: MutationMessage;
+  ackSeq: number;
+  staffId: string;
+  version: number;
+  /** No other writer changed the member between our base version and this ACK. */
+  clean: boolean;
+}
+
+/**
+ * The client's state, immutable: a new object whenever something in it changes, and `members`
+ * a new array only when the roster or the pending mutations changed (cheap to compare in React).
+ */
+export interface StaffSyncSnapshot {
+  /** The connection state; changes on every transition. */
+  readonly status: ConnectionState;
+  /** The open transport, or null when not connected. */
+  readonly transport: TransportKind | null;
+  /** False until the first full snapshot arrived (isLoading). */
+  readonly synced: boolean;
+  /** Active members, confirmed plus pending changes, in display order (compareStaff). */
+  readonly members: readonly StaffMember[];
+  /** The restaurant's schedule periods, from the last full snapshot. */
+  readonly periods: readonly Period[];
+  /** The last seq applied to the confirmed state. */
+  readonly seq: number;
+  /** Mutations not yet acknowledged by the server (the outbox). */
+  readonly pendingCount: number;
+  /** The latest conflict, until the next one (also sent as the `conflict` event). */
+  readonly lastConflict: StaffSyncError | null;
+  /** The latest error: a rejected mutation, a refused sign-in, giving up (also the `error` event). */
+  readonly lastError: StaffSyncError | null;
+  /** Who else edits which member now (WebSocket only). */
+  readonly editors: readonly PresenceEntry[];
+  /** From the server's HELLO: `viewer` may read but not change; null before the first HELLO. */
+  readonly role: 'viewer' | 'editor' | null;
+  readonly clientId: string;
+}
+
+export interface ClientEvents {
+  /** Every connection state change, as `{ oldState, newState }`. */
+  state: StateChange;
+  /** A mutation was refused with CONFLICT (also when it came from a reloaded outbox). */
+  conflict: StaffSyncError;
+  /** A mutation was refused with ERROR, the sign-in was refused, or the client gave up. */
+  error: StaffSyncError;
+  /** A change event skipped seqs; a SYNC_REQUEST { sinceSeq } was sent. */
+  resync: { reason: 'gap'; sinceSeq: number; seenSeq: number };
+  /** A server message failed validation and was dropped. */
+  invalidMessage: { message: unknown; reason: string };
+}
+
+export interface SnapshotParts {
+  status: ConnectionState;
+  transport: TransportKind | null;
+  roster: Roster;
+  pending: readonly MutationMessage[];
+  pendingCount: number;
+  lastConflict: StaffSyncError | null;
+  lastError: StaffSyncError | null;
+  editors: readonly PresenceEntry[];
+  role: 'viewer' | 'editor' | null;
+  clientId: string;
+}
+
+export function buildSnapshot(
+  previous: StaffSyncSnapshot | undefined,
+  membersChanged: boolean,
+  parts: SnapshotParts,
+): StaffSyncSnapshot {
+  return Object.freeze({
+    status: parts.status,
+    transport: parts.transport,
+    synced: parts.roster.synced,
+    members: !previous || membersChanged ? Object.freeze(optimisticView(parts.roster.members, parts.pending)) : previous.members,
+    periods: parts.roster.periods,
+    seq: parts.roster.seq,
+    pendingCount: parts.pendingCount,
+    lastConflict: parts.lastConflict,
+    lastError: parts.lastError,
+    editors: parts.editors,
+    role: parts.role,
+    clientId: parts.clientId,
+  });
+}

@@ -1,0 +1,4 @@
+import { webSocketTransport } from '@staff-sync/client';
+import { transportSuite } from './transport.suite.ts';
+
+transportSuite('websocket', webSocketTransport);
