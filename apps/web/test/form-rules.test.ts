@@ -1,0 +1,90 @@
+import type { StaffMember } from '@staff-sync/protocol';
+import { describe, expect, it } from 'vitest';
+import { contestedFields, resolution } from '../src/form/conflict-resolution.ts';
+import { changedSince, changesFrom, draftOf, emptyYmd, rebase, validateDraft } from '../src/form/staff-draft.ts';
+import { en } from '../src/i18n/en.ts';
+import { ja } from '../src/i18n/ja.ts';
+
+const member = (over: Partial<StaffMember> = {}): StaffMember => ({
+  id: '00000000-0000-4000-8000-000000000001',
+  name: '山田 太郎',
+  position: '料理長',
+  department: '調理',
+  status: '社員',
+  type: 'regular',
+  color: null,
+  order: 0,
+  startPeriod: { year: 2025, month: 4 },
+  endPeriod: null,
+  isActive: true,
+  version: 3,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  ...over,
+});
+
+/** The form's rules without a browser: what is valid, what is sent, what a rebase keeps. */
+describe('the form draft', () => {
+  it('refuses empty, too long, partial and reversed input with the message keys, trimming names', () => {
+    const bad = validateDraft({ ...draftOf(undefined), name: '  ', position: 'x'.repeat(51) });
+    expect(bad).toEqual({ ok: false, errors: { name: 'nameRequired', position: 'positionTooLong' } });
+    const partial = validateDraft({ ...draftOf(member()), startPeriod: { year: '2025', month: '', day: '' } });
+    expect(partial).toEqual({ ok: false, errors: { startPeriod: 'monthRequired' } });
+    const noDay = validateDraft({ ...draftOf(member()), startPeriod: { year: '2025', month: '2', day: '30' } });
+    expect(noDay).toEqual({ ok: false, errors: { startPeriod: 'invalidDay' } });
+    const reversed = validateDraft({
+      ...draftOf(member()),
+      startPeriod: { year: '2025', month: '5', day: '' },
+      endPeriod: { year: '2025', month: '4', day: '' },
+    });
+    expect(reversed).toEqual({ ok: false, errors: { endPeriod: 'endBeforeStart' } });
+    // The same month as start and end is a one-month stay, not a reversal.
+    const sameMonth = validateDraft({ ...draftOf(member()), endPeriod: { year: '2025', month: '4', day: '' } });
+    expect(sameMonth.ok).toBe(true);
+    const good = validateDraft({ ...draftOf(member()), name: '  山田 一郎 ', endPeriod: emptyYmd() });
+    expect(good).toMatchObject({
+      ok: true,
+      fields: { name: '山田 一郎', startPeriod: { year: 2025, month: 4 }, endPeriod: null },
+    });
+  });
+
+  it('sends only what the person changed, and sees what others changed since the edit began', () => {
+    const base = member();
+    const result = validateDraft({ ...draftOf(base), position: '副料理長' });
+    if (!result.ok) throw new Error('valid');
+    expect(changesFrom(base, result.fields)).toEqual({ position: '副料理長' });
+    const live = member({ name: '山田 次郎', version: 4 });
+    expect(changedSince(base, live)).toEqual(['name']);
+  });
+
+  it('rebases on the latest member, keeping the fields the person touched', () => {
+    const base = member();
+    const draft = { ...draftOf(base), position: '副料理長' };
+    const live = member({ name: '山田 次郎', position: '店長', status: 'パート', version: 5 });
+    expect(rebase(draft, base, live)).toEqual({ ...draftOf(live), position: '副料理長' });
+  });
+});
+
+describe('conflict resolution', () => {
+  it('asks only about fields that differ, and sends the chosen ones', () => {
+    const current = member({ position: 'ホール長', version: 4 });
+    const attempted = { position: '副店長', name: '山田 太郎' };
+    expect(contestedFields(attempted, current)).toEqual(['position']);
+    expect(resolution(attempted, current, {})).toEqual({ position: '副店長' });
+    expect(resolution(attempted, current, { position: 'current' })).toEqual({});
+  });
+});
+
+describe('strings', () => {
+  it('English has every key Japanese has, with the same shape', () => {
+    const shape = (o: object): unknown =>
+      Object.fromEntries(
+        Object.entries(o)
+          .map(([k, v]) => [k, typeof v === 'object' && v !== null ? shape(v) : typeof v])
+          .sort(([a], [b]) => String(a).localeCompare(String(b))),
+      );
+    expect(shape(en)).toEqual(shape(ja));
+    expect(ja.errors.nameRequired).toBe('名前を入力してください');
+    expect(ja.toast.updateFailed('x')).toBe('スタッフの更新に失敗しました: x');
+  });
+});
