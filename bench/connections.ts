@@ -1,0 +1,101 @@
+// How many concurrent WebSocket clients one server process holds, and its memory at that count:
+// opens --connections clients (each synced, as a real screen is), checks that every one still
+// receives a change, and reports the server's RSS before and after.
+//   node bench/connections.ts --connections 10000 [--db pglite|postgres]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { startServerProcess } from '../packages/server/test/support/server-process.ts';
+import { createTestDatabase } from '../packages/server/test/support/services.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '10000' },
+    db: { type: 'string', default: 'pglite' },
+    concurrency: { type: 'string', default: '250' },
+    compression: { type: 'boolean', default: false },
+  },
+});
+const N = Number(opts.connections);
+const log = (line: string) => process.stderr.write(`[connections] ${line}\n`);
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function main(): Promise<void> {
+  const database = opts.db === 'postgres' ? await createTestDatabase('conn') : undefined;
+  const server = await startServerProcess({
+    env: { MAX_CONNECTIONS: String(N + 100), ...(database ? { DATABASE_URL: database.url } : {}) },
+  });
+  const pid = server.process.pid as number;
+  const sockets: WebSocket[] = [];
+  const received = new Set<WebSocket>();
+  let sequence = 0;
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleRss = rssMiB(pid);
+    const started = performance.now();
+    for (let i = 0; i < N; i += Number(opts.concurrency)) {
+      const batch = Array.from({ length: Math.min(Number(opts.concurrency), N - i) }, () => {
+        const ws = new WebSocket(server.wsUrl, { perMessageDeflate: opts.compression });
+        ws.on('message', (data) => {
+          if (data.toString().includes('"type":"STAFF_CREATE"')) received.add(ws);
+        });
+        return new Promise<WebSocket>((resolve, reject) => {
+          ws.once('open', () => {
+            ws.send(
+              JSON.stringify({
+                type: 'SYNC_REQUEST',
+                payload: {},
+                timestamp: new Date().toISOString(),
+                clientId: `c${++sequence}`,
+                sequenceNumber: 1,
+              }),
+            );
+            resolve(ws);
+          });
+          ws.once('error', reject);
+        });
+      });
+      sockets.push(...(await Promise.all(batch)));
+      if (sockets.length % 2000 === 0) log(`${sockets.length} open, server RSS ${rssMiB(pid).toFixed(0)} MiB`);
+    }
+    const openSeconds = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 3000));
+    const health = await (await fetch(`${server.url}/health`)).json();
+    const heldRss = rssMiB(pid);
+    // One change must reach every one of them.
+    const writer = sockets[0] as WebSocket;
+    writer.send(
+      JSON.stringify({
+        type: 'STAFF_CREATE',
+        payload: { name: 'reach', position: 'all' },
+        timestamp: new Date().toISOString(),
+        clientId: 'writer',
+        sequenceNumber: 1,
+      }),
+    );
+    const fanoutStarted = performance.now();
+    while (received.size < N && performance.now() - fanoutStarted < 30_000) await new Promise((r) => setTimeout(r, 50));
+    const result = {
+      db: opts.db,
+      connections: N,
+      compression: opts.compression,
+      openSeconds: Number(openSeconds.toFixed(1)),
+      serverActiveConnections: health.active_connections,
+      serverRssIdleMiB: Number(idleRss.toFixed(0)),
+      serverRssWithConnectionsMiB: Number(heldRss.toFixed(0)),
+      perConnectionKiB: Number((((heldRss - idleRss) * 1024) / N).toFixed(1)),
+      reachedByOneChange: received.size,
+      fanoutToAllMs: Number((performance.now() - fanoutStarted).toFixed(0)),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await server.stop();
+    await database?.drop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error?.stack ?? error}\n`);
+  process.exit(1);
+});

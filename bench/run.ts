@@ -1,0 +1,103 @@
+// Runs one benchmark: starts a staff-sync server process on the chosen database (a fresh PGlite
+// folder, or a fresh PostgreSQL database), or --replicas N of them on one PostgreSQL database
+// behind nginx, runs bench/load.ts against it in a separate process, and prints the load tool's
+// JSON plus a Markdown row for bench/RESULTS.md.
+//   node bench/run.ts --db pglite --connections 1000 --rate 200 --duration 30
+//   node bench/run.ts --db postgres --replicas 3 --connections 3000 --rate 200 --duration 30
+//   node bench/run.ts --db postgres --nginx --connections 1000 ...   (one replica, behind nginx)
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startCluster } from '../packages/server/test/support/cluster.ts';
+import { startServerProcess } from '../packages/server/test/support/server-process.ts';
+import { createTestDatabase } from '../packages/server/test/support/services.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'pglite' },
+    connections: { type: 'string', default: '1000' },
+    writers: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '30' },
+    members: { type: 'string', default: '50' },
+    'fanout-interval': { type: 'string' },
+    replicas: { type: 'string', default: '1' },
+    nginx: { type: 'boolean', default: false },
+    'nginx-workers': { type: 'string', default: '1' },
+  },
+});
+
+const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
+
+async function main(): Promise<void> {
+  if (opts.db !== 'pglite' && opts.db !== 'postgres') throw new Error('--db must be pglite or postgres');
+  const replicas = Number(opts.replicas);
+  const viaNginx = replicas > 1 || opts.nginx;
+  if (viaNginx && opts.db !== 'postgres')
+    throw new Error('--replicas and --nginx need --db postgres (replicas share one database)');
+  const env = {
+    LOG_LEVEL: 'info', // lifecycle lines only; connections log at debug
+    MAX_CONNECTIONS: '50000',
+    RATE_LIMIT_PER_SECOND: '10000',
+    RATE_LIMIT_BURST: '10000',
+    USER_RATE_LIMIT_PER_SECOND: '100000',
+    USER_RATE_LIMIT_BURST: '100000',
+    ...(opts['fanout-interval'] ? { FANOUT_INTERVAL_MS: opts['fanout-interval'] } : {}),
+  };
+  let target: { wsUrl: string; pids: number[]; stop: () => Promise<unknown> };
+  if (viaNginx) {
+    const cluster = await startCluster({ replicas, env, nginxWorkers: Number(opts['nginx-workers']), label: 'bench' });
+    target = { wsUrl: cluster.wsUrl, pids: cluster.replicas.map((r) => r.process.pid as number), stop: () => cluster.stop() };
+  } else {
+    const database = opts.db === 'postgres' ? await createTestDatabase('bench') : undefined;
+    const server = await startServerProcess({ env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}) } });
+    target = {
+      wsUrl: server.wsUrl,
+      pids: [server.process.pid as number],
+      stop: async () => {
+        await server.stop();
+        await database?.drop();
+      },
+    };
+  }
+  try {
+    const args = [
+      LOAD,
+      '--url',
+      target.wsUrl,
+      '--connections',
+      opts.connections!,
+      '--writers',
+      opts.writers!,
+      '--rate',
+      opts.rate!,
+      '--duration',
+      opts.duration!,
+      '--members',
+      opts.members!,
+      ...target.pids.flatMap((pid) => ['--server-pid', String(pid)]),
+    ];
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`load tool exited with ${code}`))));
+    });
+    const result = JSON.parse(output.trim().split('\n').at(-1)!);
+    process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result }, null, 2)}\n`);
+    const r = result;
+    process.stdout.write(
+      `| ${opts.db}${viaNginx ? ` x${replicas} via nginx` : ''} | ${r.connections} | ${r.writers} | ${r.rate}/s x ${r.durationS} s | ${r.acked}/${r.sent} | ` +
+        `${r.ackMs.p50} / ${r.ackMs.p90} / ${r.ackMs.p99} / ${r.ackMs.max} | ` +
+        `${r.fanoutMs.p50} / ${r.fanoutMs.p90} / ${r.fanoutMs.p99} / ${r.fanoutMs.max} | ` +
+        `${r.lost} / ${r.duplicates} | ${r.serverRssMiB} | ${r.loadGeneratorCpuPct}% / ${r.loadGeneratorLoopDelayMs.p99} ms |\n`,
+    );
+  } finally {
+    await target.stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error?.stack ?? error}\n`);
+  process.exit(1);
+});
