@@ -9,6 +9,7 @@ import {
   type TransportFactory,
   webSocketTransport,
 } from '@staff-sync/client';
+import { CloseCode } from '@staff-sync/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../../server/test/support/server-process.ts';
 import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
@@ -167,11 +168,11 @@ describe('connection state machine', () => {
   });
 
   it('asks the app for a fresh token when the server closes with 4001 (token expired)', async () => {
-    const signedIn = await startServerProcess({
-      env: { AUTH_JWT_SECRET: TEST_JWT_SECRET, HEARTBEAT_INTERVAL_MS: '200', HEARTBEAT_TIMEOUT_MS: '200' },
-    });
+    // Heartbeats far apart, so that a slow machine's missed pong cannot pass for the expiry.
+    const signedIn = await startServerProcess({ env: { AUTH_JWT_SECRET: TEST_JWT_SECRET, HEARTBEAT_INTERVAL_MS: '60000' } });
     try {
       const reasons: string[] = [];
+      const closes: number[] = [];
       const restaurant = '00000000-0000-0000-0000-000000000001';
       const client = clientFor(
         signedIn.wsUrl,
@@ -179,16 +180,32 @@ describe('connection state machine', () => {
         {
           getToken: async ({ reason }) => {
             reasons.push(reason);
-            // The first token runs out in a second; the fresh one lasts.
-            return hs256Token({ restaurant, role: 'editor', expiresIn: reasons.length === 1 ? 1 : 3600 });
+            // A token asked for at connect runs out in a second or two (exp is in whole seconds);
+            // the fresh one asked for after the expiry lasts.
+            return hs256Token({ restaurant, role: 'editor', expiresIn: reason === 'expired' ? 3600 : 2 });
+          },
+          // The real WebSocket transport, with its closes recorded.
+          transportFactories: {
+            websocket: (options) =>
+              webSocketTransport({
+                ...options,
+                callbacks: {
+                  ...options.callbacks,
+                  onClose: (info) => {
+                    closes.push(info.code);
+                    options.callbacks.onClose(info);
+                  },
+                },
+              }),
           },
         },
         clients,
       );
       client.connect();
       await snapshotWhere(client, (s) => s.status === 'connected' && s.synced);
-      await until(() => reasons.length === 2, 15_000, 'a second getToken');
-      expect(reasons).toEqual(['connect', 'expired']);
+      await until(() => reasons.includes('expired'), 15_000, 'a getToken for an expired token');
+      expect(reasons[0]).toBe('connect');
+      expect(closes).toContain(CloseCode.TOKEN_EXPIRED);
       await snapshotWhere(client, (s) => s.status === 'connected');
       await expect(client.addStaff({ name: 'With a fresh token', position: 'x' })).resolves.toMatchObject({ version: 1 });
 
