@@ -98,6 +98,9 @@ export function httpTransportWith(settings: HttpTransportOptions = {}): Transpor
           if (done) break;
           armWatchdog();
           for (const event of parser.push(decoder.decode(value, { stream: true }))) {
+            if (event.event === 'expired') {
+              throw new TransportClosed(CloseCode.TOKEN_EXPIRED, 'the token expired; the change stream ended');
+            }
             if (event.event === 'resync') {
               // The server no longer has the delta: take a full snapshot, which restarts the stream.
               queue = queue.then(() => sync(lastPeriod, undefined)).catch(fail);

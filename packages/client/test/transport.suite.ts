@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type CloseInfo, httpUrlFor, type Transport, type TransportFactory } from '@staff-sync/client';
-import { type ChangeEvent, type ClientMessage, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
+import { type ChangeEvent, type ClientMessage, CloseCode, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../../server/test/support/server-process.ts';
+import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
 import { startServerProcess, TestClient, until } from './support.ts';
 
 /** One transport under test with everything it reported. */
@@ -15,11 +16,11 @@ class Probe {
   readonly clientId = randomUUID();
   #sequence = 0;
 
-  constructor(factory: TransportFactory, server: ServerProcess, period?: number) {
+  constructor(factory: TransportFactory, server: ServerProcess, period?: number, token?: string) {
     this.transport = factory({
       url: server.wsUrl,
       httpUrl: httpUrlFor(server.wsUrl),
-      token: undefined,
+      token,
       period,
       callbacks: {
         onOpen: () => {
@@ -272,4 +273,30 @@ export function transportSuite(name: string, factory: TransportFactory): void {
     });
   });
 
+  describe(`transport suite: ${name}, signed in`, () => {
+    let server: ServerProcess;
+    const probes: Probe[] = [];
+    beforeAll(async () => {
+      // Heartbeats far apart: only the token's expiry may end these transports.
+      server = await startServerProcess({ env: { AUTH_JWT_SECRET: TEST_JWT_SECRET, HEARTBEAT_INTERVAL_MS: '60000' } });
+    });
+    afterAll(async () => {
+      for (const p of probes.splice(0)) p.transport.close();
+      await server.stop();
+    });
+
+    it('ends an open transport with 4001 when its token expires, and not before', async () => {
+      const restaurant = '00000000-0000-0000-0000-000000000002';
+      // exp is in whole seconds: 2 s from now is at least 1 s of validity.
+      const token = await hs256Token({ restaurant, role: 'editor', expiresIn: 2 });
+      const expiresAt = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp * 1000;
+      const p = new Probe(factory, server, undefined, token);
+      probes.push(p);
+      await p.open();
+      await p.sync();
+      await until(() => p.closes.length === 1, 10_000, 'the close at expiry');
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+      expect(p.closes[0]).toMatchObject({ code: CloseCode.TOKEN_EXPIRED, wasOpen: true });
+    });
+  });
 }

@@ -11,7 +11,10 @@ export interface EventStreamLimits {
   keepAliveMs: number;
 }
 
-export type StreamEndReason = 'client' | 'backlog' | 'resync' | 'error' | 'shutdown';
+export type StreamEndReason = 'client' | 'backlog' | 'resync' | 'error' | 'shutdown' | 'token_expired';
+
+/** setTimeout takes at most 2^31 - 1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One server-sent-events stream of a restaurant's change events (GET /api/v1/changes). It joins
@@ -30,6 +33,7 @@ export class EventStream implements Subscriber {
   #serverSequence = 0;
   #ended = false;
   #keepAlive: NodeJS.Timeout | undefined;
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(
     response: ServerResponse,
@@ -62,6 +66,19 @@ export class EventStream implements Subscriber {
     this.#write('retry: 2000\n\n');
     this.#keepAlive = setInterval(() => this.#write(': keep-alive\n\n'), this.#limits.keepAliveMs);
     this.#keepAlive.unref();
+    // A stream reads only as long as its token is good: at expiry it says so and ends, and the
+    // client comes back with a fresh token and the seq it holds.
+    const { expiresAt } = this.info;
+    if (expiresAt !== undefined && expiresAt - Date.now() < MAX_TIMER_MS) {
+      this.#expiry = setTimeout(() => this.expire(), Math.max(0, expiresAt - Date.now()));
+      this.#expiry.unref();
+    }
+  }
+
+  /** The token ran out: one `event: expired`, then the end of the stream. */
+  expire(): void {
+    this.#write(`event: expired\ndata: ${JSON.stringify({ reason: 'token expired; sign in again' })}\n\n`);
+    this.end('token_expired');
   }
 
   /** Write the catch-up (changes after sinceSeq up to `seq`), then release the held live events. */
@@ -101,6 +118,7 @@ export class EventStream implements Subscriber {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#keepAlive);
+    clearTimeout(this.#expiry);
     this.#gate.clear();
     // A client that stopped reading would never take the rest of a full buffer.
     if (reason === 'backlog') this.#response.destroy();

@@ -173,7 +173,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
   const streamsActive = new Gauge({ name: 'http_api_event_streams_active', help: 'Open change streams', registers });
   const streamsEnded = new Counter({
     name: 'http_api_event_streams_ended_total',
-    help: 'Change streams ended, by reason (client, backlog, resync, error, shutdown)',
+    help: 'Change streams ended, by reason (client, backlog, resync, error, shutdown, token_expired)',
     labelNames: ['reason'] as const,
     registers,
   });

@@ -47,6 +47,8 @@ export interface GatewayDeps {
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** setTimeout takes at most 2^31 - 1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Answer an upgrade we refuse with a plain HTTP response, then drop the socket. */
 function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -177,7 +179,18 @@ export class WsGateway {
       } else if (isTeardownError(error)) clog.debug({ err: error }, 'socket error during teardown');
       else clog.warn({ err: error }, 'socket error');
     });
+    // The token's expiry closes the connection on the dot (the sweep is only a backstop for
+    // tokens beyond a timer's reach), so a client asks for a fresh token as soon as it must.
+    const expiresIn = info.expiresAt === undefined ? undefined : info.expiresAt - Date.now();
+    const expiry =
+      expiresIn !== undefined && expiresIn < MAX_TIMER_MS
+        ? setTimeout(
+            () => this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired'),
+            Math.max(0, expiresIn),
+          ).unref()
+        : undefined;
     ws.on('close', (code) => {
+      clearTimeout(expiry);
       connection.markClosed();
       if (this.#connections.delete(connection)) metrics.connectionsActive.dec();
       hub.leave(connection);
