@@ -37,11 +37,10 @@ describe('client core against the real server', () => {
     a.connect();
     b.connect();
     await Promise.all([synced(a), synced(b)]);
-    const started = performance.now();
     const created = a.addStaff({ name: '佐藤 花子', position: 'ホール長', department: 'ホール' });
+    // Optimistic: in the snapshot synchronously, before any network round trip can have happened
+    // (bench/paint-latency.ts measures the time to paint; a timed assertion here would be noise).
     const shown = a.getSnapshot().members.find((m) => m.name === '佐藤 花子');
-    // Optimistic: in the snapshot before any network round trip, well under the plan's 50 ms.
-    expect(performance.now() - started).toBeLessThan(50);
     expect(shown).toMatchObject({ position: 'ホール長', version: 0 });
     expect(a.getSnapshot().pendingCount).toBe(1);
     const result = await created;
