@@ -81,4 +81,43 @@ describe('a server restart under a submitted change, in a real browser', () => {
     }
     expect(await tab.getByTestId('toast').filter({ hasText: '高橋 進を更新しました' }).count()).toBe(1);
   });
+
+  it('delivers a change a closed tab left unsent, from another tab, once the server is back', async () => {
+    for (const page of browser.context.pages()) await page.close();
+    const open = (user: string) => openApp(browser, server.url, user, (p) => errors.push(recordErrors(p)));
+    const closing: Page = await open('花子');
+    const other: Page = await open('次郎');
+    const staffId = await addMember(closing, { name: '小林 明', position: 'ホール' });
+    await closeModal(closing);
+    await row(other, '小林 明').waitFor();
+
+    await server.stop();
+    await eventually(
+      () => closing.getByTestId('connection-status').getAttribute('data-status'),
+      'reconnecting',
+      15_000,
+      'status',
+    );
+    await editFromList(closing, '小林 明');
+    await closing.getByTestId('input-position').fill('ホール長');
+    await closing.getByTestId('submit').click();
+    await closeModal(closing);
+    await closing.getByTestId('pending-count').getByText('未送信 1件').waitFor();
+    await closing.close(); // closed with the change unsent (Playwright skips the beforeunload prompt)
+
+    server = await startServerProcess({ port, dataDir: server.dataDir, env: { STATIC_DIR: dist } });
+    await front(other);
+    await other.getByTestId('toast').getByText('閉じたタブの未送信の変更を1件送信しました').waitFor({ timeout: 40_000 });
+    await eventually(() => row(other, '小林 明').getByTestId('staff-position').textContent(), 'ホール長', 15_000, 'position');
+
+    const observer = await TestClient.connect(`${server.url.replace('http', 'ws')}/staff-sync`);
+    try {
+      const response = await observer.sync({ sinceSeq: 0 });
+      if (response.payload.full) throw new Error('expected the change log from seq 0');
+      const updates = response.payload.changes.filter((c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE');
+      expect(updates.map((c) => c.payload.changes)).toEqual([{ position: 'ホール長' }]);
+    } finally {
+      await observer.close();
+    }
+  });
 });

@@ -72,6 +72,11 @@ interface LockManagerLike {
   request(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => Promise<void> | void): Promise<void>;
 }
 
+const webLocks = () => (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
+
+/** Whether this browser has Web Locks, so that a client's lock tells whether its tab is open. */
+export const hasWebLocks = (): boolean => webLocks() !== undefined;
+
 /**
  * Hold a Web Lock named after the clientId for as long as this client lives. "Duplicate tab"
  * copies sessionStorage, so two tabs can start with one id; the second finds the lock taken and
@@ -79,7 +84,7 @@ interface LockManagerLike {
  * no Web Locks). `release` ends the hold (on dispose; a closed page releases it by itself).
  */
 export async function claimClientId(clientId: string): Promise<{ ours: boolean; release: () => void }> {
-  const locks = (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
+  const locks = webLocks();
   if (!locks) return { ours: true, release: () => {} };
   let release = () => {};
   const held = new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-import type { ConflictPayload, ErrorCode, FieldErrors, StaffMember } from '@staff-sync/protocol';
+import type { ConflictPayload, ErrorCode, ErrorPayload, FieldErrors, StaffMember } from '@staff-sync/protocol';
 
 /**
  * Codes of a client error: the protocol's error codes, plus what only the client can say.
@@ -46,4 +46,19 @@ export class StaffSyncError extends Error {
   get conflictingFields(): string[] {
     return this.conflict?.conflictingFields ?? [];
   }
+}
+
+/** The error a mutation answered with CONFLICT rejects with. */
+export function conflictError(conflict: ConflictPayload): StaffSyncError {
+  const fields = conflict.conflictingFields.length ? conflict.conflictingFields.join(', ') : 'the member';
+  return new StaffSyncError(
+    'CONFLICT',
+    `${fields} changed since version ${conflict.baseVersion} (now ${conflict.current.version}); nothing was written`,
+    { conflict, sequenceNumber: conflict.sequenceNumber },
+  );
+}
+
+/** The error a mutation answered with ERROR rejects with. */
+export function refusalError(payload: ErrorPayload): StaffSyncError {
+  return new StaffSyncError(payload.code, payload.message, { fields: payload.fields, sequenceNumber: payload.sequenceNumber });
 }

@@ -4,6 +4,7 @@ export type { ConnectionState, StateChange } from './connection.ts';
 export { type ClientErrorCode, type ConflictDetails, StaffSyncError } from './errors.ts';
 export { type HttpTransportOptions, httpTransport, httpTransportWith } from './http-transport.ts';
 export { httpUrlFor, type StaffSyncClientOptions } from './options.ts';
+export type { AdoptionReport } from './orphan-outboxes.ts';
 export type { PacerOptions } from './pacer.ts';
 export { browserOnline, browserVisibility, manualSignal, type SignalSource } from './signals.ts';
 export type { ClientEvents, EditOptions, MutationResult, StaffSyncSnapshot } from './snapshot.ts';

@@ -1,14 +1,14 @@
 import type { AckPayload, ConflictPayload, ErrorPayload, MutationMessage } from '@staff-sync/protocol';
 import { Backoff } from './backoff.ts';
 import type { Clock } from './clock.ts';
-import { StaffSyncError } from './errors.ts';
-import type { Outbox, OutboxEntry } from './outbox.ts';
+import { conflictError, refusalError, StaffSyncError } from './errors.ts';
+import { type AckedVersion, finalMessage, type Outbox, type OutboxEntry } from './outbox.ts';
 import { Pacer, type PacerOptions } from './pacer.ts';
 import type { Roster } from './roster.ts';
 import type { MutationResult, Settling } from './snapshot.ts';
 
 /** Codes after which a mutation is sent again: the server wrote nothing and says to try later. */
-const RETRYABLE = new Set(['RATE_LIMITED', 'INTERNAL']);
+export const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'INTERNAL']);
 
 type Waiter = { resolve: (result: MutationResult) => void; reject: (error: StaffSyncError) => void };
 
@@ -45,7 +45,7 @@ export class MutationQueue {
   readonly #inFlight = new Set<number>();
   readonly #retries = new Map<number, number>();
   /** Acknowledged versions of recent own mutations, for the next edit of the same member. */
-  readonly #acked = new Map<number, { version: number; clean: boolean }>();
+  readonly #acked = new Map<number, AckedVersion>();
   /** `staffId@version` of versions our own acknowledged changes produced (bounded like #acked). */
   readonly #ownVersions = new Set<string>();
   #settling: Settling[] = [];
@@ -112,18 +112,6 @@ export class MutationQueue {
     return seen >= base.baseVersion ? base : { baseVersion: seen, after: base.after, pinned: true };
   }
 
-  /** The message as first sent: an update or delete gets the version its edit started from. */
-  #finalize(entry: OutboxEntry): MutationMessage {
-    const { message } = entry;
-    if (message.type === 'STAFF_CREATE') return message;
-    let version = entry.baseVersion;
-    const before = entry.after === undefined ? undefined : this.#acked.get(entry.after);
-    // Our own earlier change is part of what the person saw; someone else's in between is not.
-    if (before?.clean && !entry.pinned) version = before.version;
-    if (version === undefined) return message;
-    return { ...message, payload: { ...message.payload, version } } as MutationMessage;
-  }
-
   /** Send what the outbox holds, in order, within the in-flight window and the pace. */
   pump(): void {
     if (!this.#o.connected() || this.#retryTimer !== undefined || this.#paceTimer !== undefined) return;
@@ -141,7 +129,7 @@ export class MutationQueue {
         break;
       }
       // Frozen and saved before it leaves, so that a reload re-sends exactly the same message.
-      if (!entry.sent) this.#o.outbox.markSent(entry, this.#finalize(entry));
+      if (!entry.sent) this.#o.outbox.markSent(entry, finalMessage(entry, this.#acked));
       if (!this.#o.send(entry.message)) break;
       this.#inFlight.add(n);
     }
@@ -190,12 +178,7 @@ export class MutationQueue {
     this.#forget(conflict.sequenceNumber);
     this.#o.roster.setMember(conflict.current);
     this.#o.changed();
-    const fields = conflict.conflictingFields.length ? conflict.conflictingFields.join(', ') : 'the member';
-    const error = new StaffSyncError(
-      'CONFLICT',
-      `${fields} changed since version ${conflict.baseVersion} (now ${conflict.current.version}); nothing was written`,
-      { conflict, sequenceNumber: conflict.sequenceNumber },
-    );
+    const error = conflictError(conflict);
     this.#o.refused(error);
     this.#take(conflict.sequenceNumber)?.reject(error);
   }
@@ -214,7 +197,7 @@ export class MutationQueue {
     this.#o.outbox.remove(n);
     this.#forget(n);
     this.#o.changed();
-    const error = new StaffSyncError(payload.code, payload.message, { fields: payload.fields, sequenceNumber: n });
+    const error = refusalError(payload);
     this.#o.refused(error);
     this.#take(n)?.reject(error);
     return true;

@@ -38,6 +38,11 @@ export interface StaffSyncClientOptions {
   pingIntervalMs?: number;
   /** A PING unanswered this long drops the connection and reconnects (default 10 s). */
   pongTimeoutMs?: number;
+  /**
+   * How often to look for changes that closed tabs left unsent, besides at every connect
+   * (default 60 s; 0: never). Needs Web Locks and a localStorage that lists its keys.
+   */
+  orphanCheckMs?: number;
   /** While on HTTP, how often a WebSocket is tried again (default 30 s). */
   upgradeRetryMs?: number;
   /** This tab's id; default: kept in sessionStorage, new for a new tab. */

@@ -17,7 +17,36 @@ export interface OutboxEntry {
   pinned?: boolean;
 }
 
-const keyOf = (clientId: string) => `staff-sync:outbox:${clientId}`;
+/** What the server's ACK gave one of our mutations; `clean` when nobody else wrote in between. */
+export interface AckedVersion {
+  version: number;
+  clean: boolean;
+}
+
+/**
+ * The message as first sent: an update or delete gets the version its edit started from, or the
+ * version the ACK of our own earlier change of the same member gave (`after`), since that change
+ * is part of what the person saw; someone else's in between is not.
+ */
+export function finalMessage(entry: OutboxEntry, acked: ReadonlyMap<number, AckedVersion>): MutationMessage {
+  const { message } = entry;
+  if (message.type === 'STAFF_CREATE') return message;
+  let version = entry.baseVersion;
+  const before = entry.after === undefined ? undefined : acked.get(entry.after);
+  if (before?.clean && !entry.pinned) version = before.version;
+  if (version === undefined) return message;
+  return { ...message, payload: { ...message.payload, version } } as MutationMessage;
+}
+
+const PREFIX = 'staff-sync:outbox:';
+const keyOf = (clientId: string) => `${PREFIX}${clientId}`;
+
+/** What one client's outbox keeps in storage. */
+export interface SavedOutbox {
+  /** The restaurant the server named in its HELLO to that client, once it had one. */
+  restaurantId: string | undefined;
+  entries: OutboxEntry[];
+}
 
 /**
  * The mutations not yet acknowledged, in the order they were made, persisted on every change so a
@@ -28,6 +57,7 @@ export class Outbox {
   readonly #storage: KeyValueStorage;
   readonly #limit: number;
   #clientId: string;
+  #restaurantId: string | undefined;
   #entries: OutboxEntry[] = [];
   /** Entries found in storage at start (a duplicated tab must leave them to the original). */
   readonly #loaded: ReadonlySet<OutboxEntry>;
@@ -36,7 +66,9 @@ export class Outbox {
     this.#storage = storage;
     this.#clientId = clientId;
     this.#limit = limit;
-    this.#entries = load(storage, clientId);
+    const saved = readOutbox(storage, clientId);
+    this.#entries = saved.entries;
+    this.#restaurantId = saved.restaurantId;
     this.#loaded = new Set(this.#entries);
   }
 
@@ -50,6 +82,16 @@ export class Outbox {
 
   get limit(): number {
     return this.#limit;
+  }
+
+  /**
+   * The restaurant these changes are for (from the server's HELLO), kept with them: another tab
+   * delivers a closed tab's changes only to the same restaurant.
+   */
+  setRestaurant(restaurantId: string): void {
+    if (this.#restaurantId === restaurantId) return;
+    this.#restaurantId = restaurantId;
+    if (this.#entries.length > 0) this.#saveQuietly();
   }
 
   get(sequenceNumber: number): OutboxEntry | undefined {
@@ -97,8 +139,7 @@ export class Outbox {
   }
 
   #save(): void {
-    if (this.#entries.length === 0) this.#storage.removeItem(keyOf(this.#clientId));
-    else this.#storage.setItem(keyOf(this.#clientId), JSON.stringify({ version: 1, entries: this.#entries }));
+    writeOutbox(this.#storage, this.#clientId, { restaurantId: this.#restaurantId, entries: this.#entries });
   }
 
   #saveQuietly(): void {
@@ -111,15 +152,38 @@ export class Outbox {
   }
 }
 
-function load(storage: KeyValueStorage, clientId: string): OutboxEntry[] {
+/** A client's saved outbox (empty when there is none or it cannot be read). */
+export function readOutbox(storage: KeyValueStorage, clientId: string): SavedOutbox {
   try {
-    const saved = JSON.parse(storage.getItem(keyOf(clientId)) ?? 'null') as { version?: number; entries?: unknown } | null;
-    if (saved?.version !== 1 || !Array.isArray(saved.entries)) return [];
-    return saved.entries.filter(
+    const saved = JSON.parse(storage.getItem(keyOf(clientId)) ?? 'null') as {
+      version?: number;
+      restaurantId?: unknown;
+      entries?: unknown;
+    } | null;
+    if (saved?.version !== 1 || !Array.isArray(saved.entries)) return { restaurantId: undefined, entries: [] };
+    const entries = saved.entries.filter(
       (e): e is OutboxEntry => !!e && typeof e === 'object' && typeof (e as OutboxEntry).message?.sequenceNumber === 'number',
     );
+    return { restaurantId: typeof saved.restaurantId === 'string' ? saved.restaurantId : undefined, entries };
   } catch (error) {
     console.warn('staff-sync: the saved outbox could not be read; starting empty', error);
-    return [];
+    return { restaurantId: undefined, entries: [] };
   }
+}
+
+/** Save a client's outbox; an empty one is removed. Throws what the storage throws. */
+export function writeOutbox(storage: KeyValueStorage, clientId: string, saved: SavedOutbox): void {
+  if (saved.entries.length === 0) storage.removeItem(keyOf(clientId));
+  else storage.setItem(keyOf(clientId), JSON.stringify({ version: 1, restaurantId: saved.restaurantId, entries: saved.entries }));
+}
+
+/** The clientIds with a saved outbox, when the storage can list its keys (Web Storage can). */
+export function savedOutboxIds(storage: KeyValueStorage): string[] {
+  if (typeof storage.key !== 'function' || typeof storage.length !== 'number') return [];
+  const ids: string[] = [];
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i);
+    if (key?.startsWith(PREFIX)) ids.push(key.slice(PREFIX.length));
+  }
+  return ids;
 }

@@ -2,6 +2,7 @@ import type { MutationMessage, Period, PresenceEntry, StaffMember } from '@staff
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
 import { optimisticView } from './optimistic.ts';
+import type { AdoptionReport } from './orphan-outboxes.ts';
 import type { Roster } from './roster.ts';
 import type { TransportKind } from './transport.ts';
 
@@ -75,6 +76,8 @@ export interface ClientEvents {
   error: StaffSyncError;
   /** A change event skipped seqs; a SYNC_REQUEST { sinceSeq } was sent. */
   resync: { reason: 'gap'; sinceSeq: number; seenSeq: number };
+  /** Changes a closed tab of this browser left unsent were delivered by this client (some may be refused). */
+  adopted: AdoptionReport;
   /** A server message failed validation and was dropped. */
   invalidMessage: { message: unknown; reason: string };
 }

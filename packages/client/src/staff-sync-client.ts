@@ -19,6 +19,7 @@ import { httpTransport } from './http-transport.ts';
 import { Liveness } from './liveness.ts';
 import { MutationQueue } from './mutation-queue.ts';
 import { httpUrlFor, type StaffSyncClientOptions } from './options.ts';
+import { OrphanOutboxes } from './orphan-outboxes.ts';
 import { Outbox } from './outbox.ts';
 import { Roster } from './roster.ts';
 import { browserOnline, browserVisibility } from './signals.ts';
@@ -47,7 +48,10 @@ export class StaffSyncClient {
   readonly #connection: Connection;
   readonly #queue: MutationQueue;
   readonly #liveness: Liveness;
+  readonly #orphans: OrphanOutboxes;
   readonly #ready: Promise<void>;
+  #restaurantId: string | undefined;
+  #orphanTimer: unknown;
   #awaitingSync = false;
   #syncSequence: number | undefined;
   #period: number | undefined;
@@ -70,11 +74,8 @@ export class StaffSyncClient {
     this.#log = options.logger ?? console;
     this.#period = options.period;
     this.#identity = new ClientIdentity(options.sessionStorage ?? browserStorage('sessionStorage'), options.clientId);
-    this.#outbox = new Outbox(
-      options.localStorage ?? browserStorage('localStorage'),
-      this.#identity.clientId,
-      options.maxPending ?? 500,
-    );
+    const localStorage = options.localStorage ?? browserStorage('localStorage');
+    this.#outbox = new Outbox(localStorage, this.#identity.clientId, options.maxPending ?? 500);
     this.#connection = new Connection({
       url: options.url,
       httpUrl: options.httpUrl ?? httpUrlFor(options.url),
@@ -110,11 +111,26 @@ export class StaffSyncClient {
       ping: () => this.#send('PING', {}),
       dead: () => this.#connection.reconnect('the server did not answer a PING'),
     });
+    this.#orphans = new OrphanOutboxes({
+      storage: localStorage,
+      ownClientId: () => this.clientId,
+      http: options.transportFactories?.http ?? httpTransport,
+      url: options.url,
+      httpUrl: options.httpUrl ?? httpUrlFor(options.url),
+      getToken: options.getToken,
+      log: this.#log,
+      report: (report) => {
+        for (const error of report.refused) this.#refused(error);
+        this.#events.emit('adopted', report);
+        this.#publish(true);
+      },
+    });
     const { events } = this.#connection;
     events.on('state', (change) => {
       if (change.newState !== 'connected') {
         this.#queue.connectionLost();
         this.#liveness.stop();
+        this.#clock.clearTimeout(this.#orphanTimer);
       }
       this.#publish(true);
       this.#events.emit('state', change);
@@ -152,6 +168,8 @@ export class StaffSyncClient {
     this.disconnect();
     this.#connection.dispose();
     this.#liveness.stop();
+    this.#clock.clearTimeout(this.#orphanTimer);
+    this.#orphans.dispose();
     this.#queue.dispose(
       new StaffSyncError('CLOSED', 'the client was closed; the change stays saved and is sent by the next client of this tab'),
     );
@@ -292,7 +310,10 @@ export class StaffSyncClient {
       case 'HELLO':
         this.#role = message.payload.role;
         this.#maxMessageBytes = message.payload.limits.maxMessageBytes;
+        this.#restaurantId = message.payload.restaurantId;
+        this.#outbox.setRestaurant(message.payload.restaurantId);
         this.#dirty = true;
+        this.#checkOrphans();
         break;
       case 'SYNC_RESPONSE':
         this.#onSyncResponse(message);
@@ -328,6 +349,22 @@ export class StaffSyncClient {
       case 'PONG':
         break;
     }
+  }
+
+  /**
+   * Deliver what closed tabs of this restaurant left unsent (OrphanOutboxes): at every HELLO, and
+   * every `orphanCheckMs` while connected. A viewer's changes would all be refused: it leaves them.
+   */
+  #checkOrphans(): void {
+    this.#clock.clearTimeout(this.#orphanTimer);
+    const restaurantId = this.#restaurantId;
+    const every = this.#options.orphanCheckMs ?? 60_000;
+    if (this.#disposed || restaurantId === undefined || this.#role !== 'editor' || every <= 0) return;
+    void this.#orphans.adopt(restaurantId).then(() => {
+      if (this.#disposed || this.#connection.state !== 'connected') return;
+      this.#clock.clearTimeout(this.#orphanTimer);
+      this.#orphanTimer = this.#clock.setTimeout(() => this.#checkOrphans(), every);
+    });
   }
 
   #onSyncResponse(message: Extract<ServerMessage, { type: 'SYNC_RESPONSE' }>): void {

@@ -3,12 +3,19 @@ export interface KeyValueStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
+  /** How many keys there are, and the key at an index (Web Storage has both): to find other tabs' outboxes. */
+  readonly length?: number;
+  key?(index: number): string | null;
 }
 
 /** A storage that lives as long as the object: what the client uses where the browser's is missing. */
 export function memoryStorage(): KeyValueStorage {
   const map = new Map<string, string>();
   return {
+    get length() {
+      return map.size;
+    },
+    key: (index) => [...map.keys()][index] ?? null,
     getItem: (key) => map.get(key) ?? null,
     setItem: (key, value) => {
       map.set(key, value);

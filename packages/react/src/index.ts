@@ -1,4 +1,5 @@
 export type {
+  AdoptionReport,
   ConnectionState,
   MutationResult,
   StaffSyncClientOptions,

@@ -89,6 +89,8 @@ export const en: Messages = {
     deleteFailed: (reason) => `Could not delete the staff member: ${reason}`,
     noChanges: 'Nothing changed',
     keptCurrent: (name) => `${name} stays as it is now`,
+    closedTabSent: (count) => `Sent ${count} ${count === 1 ? 'change' : 'changes'} a closed tab left unsent`,
+    closedTabFailed: (reason) => `Could not send a change a closed tab left: ${reason}`,
     dismiss: 'Dismiss',
   },
   reasons: {

@@ -84,6 +84,8 @@ export const ja = {
     deleteFailed: (reason: string) => `スタッフの削除に失敗しました: ${reason}`,
     noChanges: '変更はありません',
     keptCurrent: (name: string) => `${name}は現在の内容のままです`,
+    closedTabSent: (count: number) => `閉じたタブの未送信の変更を${count}件送信しました`,
+    closedTabFailed: (reason: string) => `閉じたタブの変更を送信できませんでした: ${reason}`,
     dismiss: '閉じる',
   },
   /** Why a change failed, by the error's code; the server's own message for anything else. */

@@ -1,6 +1,6 @@
 import type { StaffChanges, StaffMember } from '@staff-sync/protocol';
-import { type StaffManagement, type StaffSyncError, uuid } from '@staff-sync/react';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { type StaffManagement, type StaffSyncError, useStaffSyncClient, uuid } from '@staff-sync/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useToasts } from '../components/toasts.tsx';
 import { contestedFields } from '../form/conflict-resolution.ts';
 import type { FormFields } from '../form/staff-draft.ts';
@@ -30,7 +30,8 @@ export interface StaffActions {
  * The hooks' mutations with what the person sees of their outcome: a toast when the server
  * confirmed (also long after, when the change waited for a reconnect), a toast with the reason
  * when it refused, and for CONFLICT a dialog to decide. Nothing is awaited by the form: the
- * change shows at once from the store.
+ * change shows at once from the store. Changes a closed tab left unsent, which this tab's client
+ * delivers (`adopted`), get the same: a toast, and the dialog for a conflict.
  */
 export function useStaffActions(staff: Pick<StaffManagement, 'addStaff' | 'updateStaff' | 'deleteStaff'>): StaffActions {
   const toasts = useToasts();
@@ -57,6 +58,16 @@ export function useStaffActions(staff: Pick<StaffManagement, 'addStaff' | 'updat
       toasts.show('error', text(reasonOf(messagesRef.current, error)));
     },
     [toasts],
+  );
+
+  const client = useStaffSyncClient();
+  useEffect(
+    () =>
+      client.on('adopted', (report) => {
+        if (report.delivered > 0) toasts.show('success', messagesRef.current.toast.closedTabSent(report.delivered));
+        for (const error of report.refused) failed(error, messagesRef.current.toast.closedTabFailed);
+      }),
+    [client, toasts, failed],
   );
 
   const update = useCallback(

@@ -1,6 +1,9 @@
 import { useEffect } from 'react';
 
-/** Ask before the tab closes while changes wait to be sent (they stay saved, but only this tab sends them). */
+/**
+ * Ask before the tab closes while changes wait to be sent. They stay saved, and another tab of
+ * this browser sends them once it is connected, but until one is opened they wait.
+ */
 export function useUnsentWarning(pendingCount: number): void {
   useEffect(() => {
     if (pendingCount === 0) return;
