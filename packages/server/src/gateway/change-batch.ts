@@ -15,6 +15,7 @@ export class ChangeBatch {
   readonly events: readonly HubEvent[];
   readonly bytes: number;
   #frame: Buffer | undefined;
+  #sse: string | undefined;
 
   constructor(events: readonly HubEvent[]) {
     this.events = events;
@@ -35,7 +36,16 @@ export class ChangeBatch {
     );
     return this.#frame;
   }
+
+  /** The same events as server-sent events (`id: seq`, `data: event`), built at most once. */
+  sse(): string {
+    this.#sse ??= this.events.map((e) => sseEvent(e.seq, e.text)).join('');
+    return this.#sse;
+  }
 }
+
+/** One change event on a server-sent-events stream; JSON never holds a raw newline, so one `data:` line. */
+export const sseEvent = (seq: number, text: string): string => `id: ${seq}\ndata: ${text}\n\n`;
 
 /**
  * Which change events one subscriber gets, around a snapshot or catch-up answered at seq S:

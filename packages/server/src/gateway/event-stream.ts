@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { type ChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
-import { ChangeGate } from './change-batch.ts';
+import { type ChangeBatch, ChangeGate, sseEvent } from './change-batch.ts';
 import type { ConnectionInfo } from './connection.ts';
 import type { Subscriber } from './hub.ts';
 
@@ -95,6 +95,21 @@ export class EventStream implements Subscriber {
     else if (verdict === 'send') this.#writeChange(seq, text);
   }
 
+  /**
+   * The events of one fan-out pass: one write of the batch's shared text when this stream is up
+   * to date, else one by one through the gate (held during the catch-up, covered ones dropped).
+   */
+  sendBatch(batch: ChangeBatch): void {
+    if (this.#ended) return;
+    const sentSeq = this.#gate.sentSeq;
+    if (this.#gate.holding || (sentSeq !== undefined && sentSeq >= batch.firstSeq)) {
+      for (const e of batch.events) this.sendChange(e.seq, e.text, e.bytes);
+      return;
+    }
+    this.#gate.sentSeq = batch.lastSeq;
+    this.#write(batch.sse());
+  }
+
   /** Any other server message (PRESENCE from the hub), as a named event. */
   send<M extends ServerMessage>(type: M['type'], payload: M['payload']): void {
     if (this.#ended) return;
@@ -128,8 +143,7 @@ export class EventStream implements Subscriber {
 
   #writeChange(seq: number, text: string): void {
     this.#gate.sentSeq = seq;
-    // JSON.stringify never emits a raw newline, so one `data:` line carries the whole event.
-    this.#write(`id: ${seq}\ndata: ${text}\n\n`);
+    this.#write(sseEvent(seq, text));
   }
 
   #write(text: string): void {
