@@ -147,9 +147,13 @@ export function httpTransportWith(settings: HttpTransportOptions = {}): Transpor
           const path = `/staff/${encodeURIComponent(staffId)}${version === undefined ? '' : `?version=${version}`}`;
           return deliver(await request(path, { method: 'DELETE', headers: idempotency }));
         }
-        // Liveness over HTTP is the stream's keep-alives, and presence needs a WebSocket.
+        case 'PRESENCE_SET': {
+          // A lease on the server: the client sends it again while the person edits.
+          const body = JSON.stringify(message.payload);
+          return deliver(await request('/presence', { method: 'PUT', headers: json, body }));
+        }
+        // Liveness over HTTP is the stream's keep-alives.
         case 'PING':
-        case 'PRESENCE_SET':
           return;
       }
     };

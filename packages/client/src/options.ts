@@ -43,6 +43,8 @@ export interface StaffSyncClientOptions {
    * (default 60 s; 0: never). Needs Web Locks and a localStorage that lists its keys.
    */
   orphanCheckMs?: number;
+  /** Over HTTP, how often presence (`setEditing`) is renewed while editing (default 5 s; the server's lease is 15 s). */
+  presenceRenewMs?: number;
   /** While on HTTP, how often a WebSocket is tried again (default 30 s). */
   upgradeRetryMs?: number;
   /** This tab's id; default: kept in sessionStorage, new for a new tab. */

@@ -52,6 +52,7 @@ export class StaffSyncClient {
   readonly #ready: Promise<void>;
   #restaurantId: string | undefined;
   #orphanTimer: unknown;
+  #presenceTimer: unknown;
   #awaitingSync = false;
   #syncSequence: number | undefined;
   #period: number | undefined;
@@ -131,6 +132,7 @@ export class StaffSyncClient {
         this.#queue.connectionLost();
         this.#liveness.stop();
         this.#clock.clearTimeout(this.#orphanTimer);
+        this.#clock.clearTimeout(this.#presenceTimer);
       }
       this.#publish(true);
       this.#events.emit('state', change);
@@ -169,6 +171,7 @@ export class StaffSyncClient {
     this.#connection.dispose();
     this.#liveness.stop();
     this.#clock.clearTimeout(this.#orphanTimer);
+    this.#clock.clearTimeout(this.#presenceTimer);
     this.#orphans.dispose();
     this.#queue.dispose(
       new StaffSyncError('CLOSED', 'the client was closed; the change stays saved and is sent by the next client of this tab'),
@@ -287,9 +290,15 @@ export class StaffSyncClient {
   }
 
   #sendPresence(): void {
-    if (this.#connection.transportKind !== 'websocket') return;
+    this.#clock.clearTimeout(this.#presenceTimer);
+    const kind = this.#connection.transportKind;
+    if (kind === undefined) return; // sent again after the next open
     const { userName } = this.#options;
     this.#send('PRESENCE_SET', userName ? { staffId: this.#editing, userName } : { staffId: this.#editing });
+    // Over HTTP presence is a lease on the server (PRESENCE_LEASE_MS): renew it while editing.
+    if (kind === 'http' && this.#editing !== null) {
+      this.#presenceTimer = this.#clock.setTimeout(() => this.#sendPresence(), this.#options.presenceRenewMs ?? 5000);
+    }
   }
 
   #onFrame(text: string): void {

@@ -241,6 +241,26 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       expect(next.seq).toBe((full.seq as number) + 1);
     });
 
+    it('tells the restaurant who edits which member (PRESENCE_SET), and takes it back with staffId null', async () => {
+      const p = await probe();
+      await p.sync();
+      const watcher = await raw();
+      await watcher.sync();
+      const staffId = randomUUID();
+      const mine = (m: ServerMessage) =>
+        m.type === 'PRESENCE' && m.payload.editors.some((e) => e.clientId === p.clientId && e.staffId === staffId);
+      p.send('PRESENCE_SET', { staffId, userName: 'Probe' });
+      const shown = await watcher.waitFor(mine);
+      expect(shown.type === 'PRESENCE' && shown.payload.editors).toContainEqual({
+        clientId: p.clientId,
+        staffId,
+        userName: 'Probe',
+      });
+      const from = watcher.messages.length;
+      p.send('PRESENCE_SET', { staffId: null });
+      await watcher.waitFor((m) => watcher.messages.indexOf(m) >= from && m.type === 'PRESENCE' && !mine(m));
+    });
+
     it('calls onClose exactly once after close(), and nothing after it', async () => {
       const p = await probe();
       await p.sync();

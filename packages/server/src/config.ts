@@ -62,6 +62,7 @@ export interface Config {
   allowedOrigins: string[] | undefined;
   redisKeyPrefix: string;
   presenceTtlMs: number;
+  presenceLeaseMs: number;
   userRateLimitPerSecond: number;
   userRateLimitBurst: number;
 }
@@ -379,6 +380,15 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     min: 1000,
     max: 600_000,
     help: "with Redis: how long a replica's presence entries outlive it when it dies",
+  },
+  presenceLeaseMs: {
+    key: 'presenceLeaseMs',
+    env: 'PRESENCE_LEASE_MS',
+    kind: 'int',
+    default: 15000,
+    min: 1000,
+    max: 600_000,
+    help: 'presence set over the HTTP API (PUT /api/v1/presence) lasts this long unless renewed (the client renews every 5 s)',
   },
   userRateLimitPerSecond: {
     key: 'userRateLimitPerSecond',

@@ -96,6 +96,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     settings: config,
     engine,
     hub,
+    presence,
     auth,
     metrics,
     log,

@@ -33,6 +33,7 @@ describe.skipIf(!ready)('replicas sharing Redis', () => {
       REDIS_URL: REDIS_TEST_URL,
       REDIS_KEY_PREFIX: prefix,
       PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
+      PRESENCE_LEASE_MS: '1000',
       USER_RATE_LIMIT_PER_SECOND: '1',
       USER_RATE_LIMIT_BURST: String(USER_BURST),
     };
@@ -88,6 +89,40 @@ describe.skipIf(!ready)('replicas sharing Redis', () => {
     // Expiry (PRESENCE_TTL_MS) plus one renewal period (a third of it) plus the broadcast delay.
     expect(gone).toBeLessThan(PRESENCE_TTL_MS + PRESENCE_TTL_MS / 3 + 1500);
     console.info(`[redis] presence of a SIGKILLed replica's client gone after ${gone} ms (PRESENCE_TTL_MS ${PRESENCE_TTL_MS})`);
+    await watcher.close();
+  });
+
+  it('presence set over HTTP holds while renewed on any replica, then runs out', async () => {
+    const [r1, r2] = replicas as [ServerProcess, ServerProcess];
+    const watcher = await TestClient.connect(r2.wsUrl);
+    await watcher.sync();
+    const clientId = `http-${randomUUID()}`;
+    const staffId = randomUUID();
+    let n = 0;
+    // Renewed every 600 ms, each time through another replica (nginx spreads requests so).
+    const put = (replica: ServerProcess) =>
+      fetch(`${replica.url}/api/v1/presence`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `${clientId}:${++n}` },
+        body: JSON.stringify({ staffId, userName: '山本' }),
+      }).then((r) => expect(r.status).toBe(200));
+    const named = (e: Presence['payload']['editors']) => e.some((x) => x.clientId === clientId && x.staffId === staffId);
+    await put(r1);
+    const shown = await presenceAfter(watcher, 0, named);
+    const from = watcher.messages.indexOf(shown) + 1;
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 600));
+      await put(i % 2 === 0 ? r2 : r1);
+    }
+    // One replica's lease ran out meanwhile; the other's renewal kept the entry: no gap.
+    expect(
+      watcher.messages
+        .slice(from)
+        .filter(isPresence)
+        .every((m) => named(m.payload.editors)),
+    ).toBe(true);
+    const stopped = watcher.messages.length;
+    await presenceAfter(watcher, stopped, (e) => !named(e));
     await watcher.close();
   });
 

@@ -19,6 +19,8 @@ import type { Authenticator, Identity } from './auth.ts';
 import { EventStream, type StreamEndReason } from './event-stream.ts';
 import { type HttpDeps, sendJson } from './http-server.ts';
 import type { Hub } from './hub.ts';
+import { PresenceLeases } from './presence-leases.ts';
+import type { PresenceService } from './presence-service.ts';
 import { RequestBuckets } from './request-buckets.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -31,12 +33,14 @@ export interface HttpApiSettings {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   heartbeatIntervalMs: number;
+  presenceLeaseMs: number;
 }
 
 export interface HttpApiDeps {
   settings: HttpApiSettings;
   engine: SyncEngine;
   hub: Hub;
+  presence: PresenceService;
   auth: Authenticator;
   metrics: Metrics;
   log: Logger;
@@ -53,7 +57,16 @@ export interface HttpApi {
   close(): void;
 }
 
-type Route = 'hello' | 'staff' | 'staff_item' | 'changes' | 'unknown';
+type Route = 'hello' | 'staff' | 'staff_item' | 'changes' | 'presence' | 'unknown';
+
+const ALLOWED: Record<Route, string> = {
+  hello: 'GET',
+  staff: 'GET, POST',
+  staff_item: 'PATCH, DELETE',
+  changes: 'GET',
+  presence: 'PUT',
+  unknown: 'GET',
+};
 
 const ERROR_STATUS: Record<ErrorCode, number> = {
   INVALID_JSON: 400,
@@ -178,6 +191,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     registers,
   });
   const buckets = new RequestBuckets(settings.rateLimitPerSecond, settings.rateLimitBurst);
+  const leases = new PresenceLeases(deps.presence, settings.presenceLeaseMs);
   const streams = new Set<EventStream>();
 
   const onStreamEnd = (stream: EventStream, reason: StreamEndReason) => {
@@ -228,6 +242,8 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       return stream.resync(result.seq, 'the changes after sinceSeq are no longer kept; take a full snapshot (GET /api/v1/staff)');
     }
     stream.catchUp(result.payload.changes, result.seq);
+    // Who edits what right now, as a WebSocket gets it after connecting.
+    deps.presence.greet(stream);
   }
 
   async function mutate(response: ServerResponse, identity: Identity, message: MutationMessage): Promise<number> {
@@ -256,7 +272,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     };
     if (route === 'unknown') throw apiError(ErrorCode.NOT_FOUND, `nothing at ${method} ${url.pathname}`);
     if (deps.draining()) throw apiError(ErrorCode.INTERNAL, 'the server is shutting down; send this again', undefined, 503);
-    allow(route === 'staff' ? 'GET, POST' : route === 'staff_item' ? 'PATCH, DELETE' : 'GET');
+    allow(ALLOWED[route]);
 
     const signIn = await auth.authenticate(request, url);
     if (!signIn.ok) {
@@ -306,6 +322,20 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     }
 
     const { clientId, sequenceNumber } = key as { clientId: string; sequenceNumber: number };
+    if (route === 'presence') {
+      const body = await readJson(request, settings.maxMessageBytes);
+      const { payload } = validated<Extract<ClientMessage, { type: 'PRESENCE_SET' }>>(
+        'PRESENCE_SET',
+        body,
+        clientId,
+        sequenceNumber,
+      );
+      // As on the WebSocket: the token's name first, then the one the client gives.
+      const userName = identity.userName ?? payload.userName ?? clientId.slice(0, 8);
+      leases.set(identity.restaurantId, clientId, payload.staffId, userName);
+      reply(response, 200, serverMessage('PRESENCE', { editors: await deps.presence.list(identity.restaurantId) }));
+      return 200;
+    }
     if (route === 'staff') {
       const body = await readJson(request, settings.maxMessageBytes);
       return mutate(response, identity, validated('STAFF_CREATE', body, clientId, sequenceNumber));
@@ -335,7 +365,9 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
           ? 'staff_item'
           : path === '/changes'
             ? 'changes'
-            : 'unknown';
+            : path === '/presence'
+              ? 'presence'
+              : 'unknown';
 
   return {
     get streams() {
@@ -344,6 +376,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     close() {
       for (const stream of [...streams]) stream.end('shutdown');
       buckets.stop();
+      leases.stop();
     },
     async route(request, response, url) {
       if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) return false;
@@ -365,8 +398,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         const headers: Record<string, string> = {};
         if (failure.status === 429 || failure.status === 503) headers['Retry-After'] = '1';
         if (failure.status === 413 || failure.status === 415) headers.Connection = 'close';
-        if (failure.status === 405)
-          headers.Allow = route === 'staff' ? 'GET, POST' : route === 'staff_item' ? 'PATCH, DELETE' : 'GET';
+        if (failure.status === 405) headers.Allow = ALLOWED[route];
         if (!response.headersSent) reply(response, failure.status, serverMessage('ERROR', failure.payload), headers);
       }
       return true;

@@ -1,7 +1,7 @@
 import type { PresenceEntry, ServerMessage } from '@staff-sync/protocol';
 import type { ConnectionInfo } from './connection.ts';
 
-/** Whoever receives PRESENCE lists: a WebSocket connection. */
+/** Whoever receives PRESENCE lists: a WebSocket connection, a change stream, an HTTP lease. */
 export interface PresenceMember {
   readonly info: ConnectionInfo;
   send<M extends ServerMessage>(type: M['type'], payload: M['payload']): void;
@@ -21,6 +21,14 @@ export interface PresenceService {
   set(member: PresenceMember, clientId: string, staffId: string | null, userName: string): void;
   /** The member's connection closed: its entry goes. */
   remove(member: PresenceMember): void;
+  /**
+   * The member went silent (an HTTP lease ran out): stop keeping its entry. In one process it
+   * goes at once; with Redis it runs out by its own expiry, so that a replica where the same
+   * client renewed meanwhile is not overruled.
+   */
+  expire(member: PresenceMember): void;
+  /** The restaurant's current list. */
+  list(restaurantId: string): Promise<PresenceEntry[]>;
   /** Send the current list to a member that just connected, when the list is not empty. */
   greet(member: PresenceMember): void;
   stop(): void;

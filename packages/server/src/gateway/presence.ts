@@ -1,6 +1,6 @@
 import type { PresenceEntry } from '@staff-sync/protocol';
-import type { Connection } from './connection.ts';
 import type { Hub } from './hub.ts';
+import type { PresenceMember, PresenceService } from './presence-service.ts';
 
 /** How long a burst of presence changes is gathered before one PRESENCE goes out. */
 const BROADCAST_DELAY_MS = 50;
@@ -11,7 +11,7 @@ const BROADCAST_DELAY_MS = 50;
  * broadcast to the restaurant as the whole list (PRESENCE); an entry goes when its connection
  * closes or its client sets `staffId: null`.
  */
-export class Presence {
+export class Presence implements PresenceService {
   readonly #hub: Hub;
   readonly #entries = new Map<string, Map<string, PresenceEntry>>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
@@ -20,8 +20,8 @@ export class Presence {
     this.#hub = hub;
   }
 
-  set(connection: Connection, clientId: string, staffId: string | null, userName: string): void {
-    const { restaurantId, id } = connection.info;
+  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string): void {
+    const { restaurantId, id } = member.info;
     let entries = this.#entries.get(restaurantId);
     if (!entries) {
       entries = new Map();
@@ -38,18 +38,26 @@ export class Presence {
     this.#schedule(restaurantId);
   }
 
-  remove(connection: Connection): void {
-    const entries = this.#entries.get(connection.info.restaurantId);
-    if (entries?.delete(connection.info.id)) this.#schedule(connection.info.restaurantId);
+  remove(member: PresenceMember): void {
+    const entries = this.#entries.get(member.info.restaurantId);
+    if (entries?.delete(member.info.id)) this.#schedule(member.info.restaurantId);
   }
 
-  list(restaurantId: string): PresenceEntry[] {
+  expire(member: PresenceMember): void {
+    this.remove(member);
+  }
+
+  async list(restaurantId: string): Promise<PresenceEntry[]> {
+    return this.#current(restaurantId);
+  }
+
+  greet(member: PresenceMember): void {
+    const editors = this.#current(member.info.restaurantId);
+    if (editors.length > 0) member.send('PRESENCE', { editors });
+  }
+
+  #current(restaurantId: string): PresenceEntry[] {
     return [...(this.#entries.get(restaurantId)?.values() ?? [])];
-  }
-
-  greet(connection: Connection): void {
-    const editors = this.list(connection.info.restaurantId);
-    if (editors.length > 0) connection.send('PRESENCE', { editors });
   }
 
   stop(): void {
@@ -61,7 +69,7 @@ export class Presence {
     if (this.#timers.has(restaurantId)) return;
     const timer = setTimeout(() => {
       this.#timers.delete(restaurantId);
-      const editors = this.list(restaurantId);
+      const editors = this.#current(restaurantId);
       if (editors.length === 0) this.#entries.delete(restaurantId);
       for (const connection of this.#hub.subscribers(restaurantId)) connection.send('PRESENCE', { editors });
     }, BROADCAST_DELAY_MS);

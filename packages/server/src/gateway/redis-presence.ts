@@ -97,6 +97,15 @@ export class RedisPresence implements PresenceService {
     void this.#write(member.info.restaurantId, member.info.id, '');
   }
 
+  expire(member: PresenceMember): void {
+    // No longer renewed here: its entry runs out after PRESENCE_TTL_MS unless renewed elsewhere.
+    this.#own.delete(member.info.id);
+  }
+
+  async list(restaurantId: string): Promise<PresenceEntry[]> {
+    return (await this.#list(restaurantId)) ?? [];
+  }
+
   greet(member: PresenceMember): void {
     this.#list(member.info.restaurantId).then((editors) => {
       if (editors && editors.length > 0) member.send('PRESENCE', { editors });

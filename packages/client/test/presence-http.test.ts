@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { httpUrlFor, type StaffSyncClient } from '@staff-sync/client';
+import type { ServerMessage } from '@staff-sync/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../../server/test/support/server-process.ts';
+import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from './support.ts';
+
+type Presence = Extract<ServerMessage, { type: 'PRESENCE' }>;
+
+/** Presence from a client on the HTTP fallback: a lease the client renews while the person edits. */
+describe('presence over HTTP (PUT /api/v1/presence)', () => {
+  let server: ServerProcess;
+  let clients: StaffSyncClient[] = [];
+  let watcher: TestClient;
+  const LEASE_MS = 1000;
+
+  beforeAll(async () => {
+    server = await startServerProcess({ env: { PRESENCE_LEASE_MS: String(LEASE_MS) } });
+    watcher = await TestClient.connect(server.wsUrl);
+    await watcher.sync();
+  });
+  afterEach(() => {
+    for (const c of clients) c.dispose();
+    clients = [];
+  });
+  afterAll(async () => {
+    await watcher.close();
+    await server.stop();
+  });
+
+  const editing = (m: ServerMessage, clientId: string, staffId: string) =>
+    m.type === 'PRESENCE' && m.payload.editors.some((e) => e.clientId === clientId && e.staffId === staffId);
+  const presenceSince = (from: number) => watcher.messages.slice(from).filter((m): m is Presence => m.type === 'PRESENCE');
+
+  it('lasts while the client renews it, goes with setEditing(null), and runs out when the client is gone', async () => {
+    const client = clientFor(
+      server.wsUrl,
+      newTab(),
+      { transports: ['http'], presenceRenewMs: 250, userName: 'HTTP の人' },
+      clients,
+    );
+    client.connect();
+    await snapshotWhere(client, (s) => s.synced && s.transport === 'http');
+    const staffId = randomUUID();
+    client.setEditing(staffId);
+    const shown = await watcher.waitFor<Presence>((m) => editing(m, client.clientId, staffId));
+    expect(shown.payload.editors).toContainEqual({ clientId: client.clientId, staffId, userName: 'HTTP の人' });
+
+    // Two and a half leases later it is still there: every PRESENCE since names it.
+    const from = watcher.messages.indexOf(shown) + 1;
+    await new Promise((r) => setTimeout(r, LEASE_MS * 2.5));
+    expect(presenceSince(from).every((m) => editing(m, client.clientId, staffId))).toBe(true);
+
+    const beforeNull = watcher.messages.length;
+    client.setEditing(null);
+    await watcher.waitFor(
+      (m) => watcher.messages.indexOf(m) >= beforeNull && m.type === 'PRESENCE' && !editing(m, client.clientId, staffId),
+    );
+
+    // A client that goes away without a word (a closed tab): the lease runs out.
+    const other = randomUUID();
+    client.setEditing(other);
+    await watcher.waitFor((m) => editing(m, client.clientId, other));
+    const beforeGone = watcher.messages.length;
+    client.dispose();
+    await watcher.waitFor(
+      (m) => watcher.messages.indexOf(m) >= beforeGone && m.type === 'PRESENCE' && !editing(m, client.clientId, other),
+      LEASE_MS * 5,
+    );
+  });
+
+  it('refuses a PUT without an Idempotency-Key or with a bad body, and other methods, changing nothing', async () => {
+    const url = `${httpUrlFor(server.wsUrl)}/presence`;
+    const json = { 'Content-Type': 'application/json' };
+    const noKey = await fetch(url, { method: 'PUT', headers: json, body: JSON.stringify({ staffId: randomUUID() }) });
+    expect(noKey.status).toBe(400);
+    const badBody = await fetch(url, {
+      method: 'PUT',
+      headers: { ...json, 'Idempotency-Key': 'someone:1' },
+      body: JSON.stringify({ staffId: 'not a uuid' }),
+    });
+    expect(badBody.status).toBe(400);
+    expect(await badBody.json()).toMatchObject({ type: 'ERROR', payload: { code: 'VALIDATION_FAILED' } });
+    const get = await fetch(url);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('PUT');
+    const from = watcher.messages.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(presenceSince(from)).toEqual([]);
+  });
+});
