@@ -97,6 +97,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     engine,
     hub,
     presence,
+    userLimiter,
     auth,
     metrics,
     log,

@@ -153,6 +153,29 @@ describe.skipIf(!ready)('replicas sharing Redis', () => {
       (await metricValue(r2.url, 'staff_sync_rate_limited_total', { limit: 'user' }));
     expect(limitedAfter - limitedBefore).toBe(limited.length);
 
+    // The same budget holds over the HTTP API: 7 WebSocket messages on one replica and 7 requests
+    // (presence, which names the client) on another.
+    const httpUser = randomUUID();
+    const ws = await TestClient.connect(r1.wsUrl, { clientId: httpUser });
+    for (let i = 0; i < 7; i++) ws.send('SYNC_REQUEST', {});
+    await ws.waitFor(() => answered(ws) === 7);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await fetch(`${r2.url}/api/v1/presence`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `${httpUser}:${100 + i}` },
+        body: JSON.stringify({ staffId: null }),
+      });
+      statuses.push(response.status);
+    }
+    const refused = ws.messages.filter((m) => m.type === 'ERROR' && m.payload.code === 'RATE_LIMITED').length;
+    const refusedOverHttp = statuses.filter((s) => s === 429).length;
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    // Either transport alone stayed within the burst: any refusal shows one budget (4 at most).
+    expect(refused + refusedOverHttp).toBeGreaterThanOrEqual(1);
+    expect(refused + refusedOverHttp).toBeLessThanOrEqual(4);
+    await ws.close();
+
     // Another user on the same replicas has a budget of its own.
     const other = await TestClient.connect(r1.wsUrl);
     for (let i = 0; i < 7; i++) other.send('SYNC_REQUEST', {});

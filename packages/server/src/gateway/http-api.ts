@@ -22,6 +22,7 @@ import type { Hub } from './hub.ts';
 import { PresenceLeases } from './presence-leases.ts';
 import type { PresenceService } from './presence-service.ts';
 import { RequestBuckets } from './request-buckets.ts';
+import type { UserRateLimiter } from './user-rate-limit.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -41,6 +42,8 @@ export interface HttpApiDeps {
   engine: SyncEngine;
   hub: Hub;
   presence: PresenceService;
+  /** The per-user limit the WebSocket applies too: one budget per user over both transports. */
+  userLimiter: UserRateLimiter;
   auth: Authenticator;
   metrics: Metrics;
   log: Logger;
@@ -289,6 +292,17 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     const bucketKey = `${identity.restaurantId}|${key?.clientId ?? request.socket.remoteAddress ?? 'unknown'}`;
     if (!buckets.take(bucketKey)) {
       throw apiError(ErrorCode.RATE_LIMITED, 'too many requests; slow down and send this one again', undefined, 429);
+    }
+    // As on the WebSocket: signed in, the token's user; otherwise the client instance that names itself.
+    const user = identity.userId ?? key?.clientId;
+    if (user !== undefined && !(await deps.userLimiter.take(`${identity.restaurantId}|${user}`))) {
+      deps.metrics.rateLimited.inc({ limit: 'user' });
+      throw apiError(
+        ErrorCode.RATE_LIMITED,
+        'too many requests from this user over all connections; slow down and send this one again',
+        undefined,
+        429,
+      );
     }
 
     if (route === 'changes') return openStream(request, response, url, identity);
