@@ -194,7 +194,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     registers,
   });
   const buckets = new RequestBuckets(settings.rateLimitPerSecond, settings.rateLimitBurst);
-  const leases = new PresenceLeases(deps.presence, settings.presenceLeaseMs);
+  const leases = new PresenceLeases(deps.presence, settings.presenceLeaseMs, settings.maxConnections);
   const streams = new Set<EventStream>();
 
   const onStreamEnd = (stream: EventStream, reason: StreamEndReason) => {
@@ -346,7 +346,9 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       );
       // As on the WebSocket: the token's name first, then the one the client gives.
       const userName = identity.userName ?? payload.userName ?? clientId.slice(0, 8);
-      leases.set(identity.restaurantId, clientId, payload.staffId, userName);
+      if (!leases.set(identity.restaurantId, clientId, payload.staffId, userName)) {
+        throw apiError(ErrorCode.RATE_LIMITED, 'too many clients set presence over HTTP; try again later', undefined, 503);
+      }
       reply(response, 200, serverMessage('PRESENCE', { editors: await deps.presence.list(identity.restaurantId) }));
       return 200;
     }

@@ -14,25 +14,30 @@ interface Lease {
 export class PresenceLeases {
   readonly #presence: PresenceService;
   readonly #leaseMs: number;
+  readonly #max: number;
   readonly #leases = new Map<string, Lease>();
 
-  constructor(presence: PresenceService, leaseMs: number) {
+  /** At most `max` leases at once (MAX_CONNECTIONS: each stands for a client). */
+  constructor(presence: PresenceService, leaseMs: number, max: number) {
     this.#presence = presence;
     this.#leaseMs = leaseMs;
+    this.#max = max;
   }
 
-  set(restaurantId: string, clientId: string, staffId: string | null, userName: string): void {
+  /** False when a new lease would pass the limit (nothing changes then). */
+  set(restaurantId: string, clientId: string, staffId: string | null, userName: string): boolean {
     const key = `${restaurantId}|${clientId}`;
     let lease = this.#leases.get(key);
     if (staffId === null) {
-      if (!lease) return;
+      if (!lease) return true;
       clearTimeout(lease.timer);
       this.#leases.delete(key);
       this.#presence.set(lease.member, clientId, null, userName);
-      return;
+      return true;
     }
     if (lease) clearTimeout(lease.timer);
     else {
+      if (this.#leases.size >= this.#max) return false;
       const member: PresenceMember = {
         info: {
           id: `http:${clientId}`,
@@ -54,6 +59,7 @@ export class PresenceLeases {
       this.#presence.expire(member);
     }, this.#leaseMs);
     lease.timer.unref();
+    return true;
   }
 
   stop(): void {
