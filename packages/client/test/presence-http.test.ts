@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { httpUrlFor, type StaffSyncClient } from '@staff-sync/client';
 import type { ServerMessage } from '@staff-sync/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { metricValue } from '../../server/test/support/metrics.ts';
 import type { ServerProcess } from '../../server/test/support/server-process.ts';
 import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from './support.ts';
 
@@ -51,12 +52,14 @@ describe('presence over HTTP (PUT /api/v1/presence)', () => {
     const from = watcher.messages.indexOf(shown) + 1;
     await new Promise((r) => setTimeout(r, LEASE_MS * 2));
     expect(presenceSince(from).every((m) => editing(m, client.clientId, staffId))).toBe(true);
+    expect(await metricValue(server.url, 'http_api_presence_leases')).toBe(1);
 
     const beforeNull = watcher.messages.length;
     client.setEditing(null);
     await watcher.waitFor(
       (m) => watcher.messages.indexOf(m) >= beforeNull && m.type === 'PRESENCE' && !editing(m, client.clientId, staffId),
     );
+    expect(await metricValue(server.url, 'http_api_presence_leases')).toBe(0);
 
     // A client that goes away without a word (a closed tab): the lease runs out.
     const other = randomUUID();

@@ -195,6 +195,14 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
   });
   const buckets = new RequestBuckets(settings.rateLimitPerSecond, settings.rateLimitBurst);
   const leases = new PresenceLeases(deps.presence, settings.presenceLeaseMs, settings.maxConnections);
+  new Gauge({
+    name: 'http_api_presence_leases',
+    help: 'Presence entries set over the HTTP API and not yet run out (at most MAX_CONNECTIONS)',
+    registers,
+    collect() {
+      this.set(leases.size);
+    },
+  });
   const streams = new Set<EventStream>();
 
   const onStreamEnd = (stream: EventStream, reason: StreamEndReason) => {

@@ -24,6 +24,11 @@ export class PresenceLeases {
     this.#max = max;
   }
 
+  /** Leases held now. */
+  get size(): number {
+    return this.#leases.size;
+  }
+
   /** False when a new lease would pass the limit (nothing changes then). */
   set(restaurantId: string, clientId: string, staffId: string | null, userName: string): boolean {
     const key = `${restaurantId}|${clientId}`;
