@@ -3,6 +3,7 @@ import { type ChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from
 import { type ChangeBatch, ChangeGate, sseEvent } from './change-batch.ts';
 import type { ConnectionInfo } from './connection.ts';
 import type { Subscriber } from './hub.ts';
+import { tokenExpiryTimer } from './token-expiry.ts';
 
 export interface EventStreamLimits {
   /** Bytes written but not yet taken by the client, plus events held during the catch-up. */
@@ -12,9 +13,6 @@ export interface EventStreamLimits {
 }
 
 export type StreamEndReason = 'client' | 'backlog' | 'resync' | 'error' | 'shutdown' | 'token_expired';
-
-/** setTimeout takes at most 2^31 - 1 ms (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One server-sent-events stream of a restaurant's change events (GET /api/v1/changes). It joins
@@ -68,11 +66,7 @@ export class EventStream implements Subscriber {
     this.#keepAlive.unref();
     // A stream reads only as long as its token is good: at expiry it says so and ends, and the
     // client comes back with a fresh token and the seq it holds.
-    const { expiresAt } = this.info;
-    if (expiresAt !== undefined && expiresAt - Date.now() < MAX_TIMER_MS) {
-      this.#expiry = setTimeout(() => this.expire(), Math.max(0, expiresAt - Date.now()));
-      this.#expiry.unref();
-    }
+    this.#expiry = tokenExpiryTimer(this.info.expiresAt, () => this.expire());
   }
 
   /** The token ran out: one `event: expired`, then the end of the stream. */

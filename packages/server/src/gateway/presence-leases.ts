@@ -32,38 +32,22 @@ export class PresenceLeases {
   /** False when a new lease would pass the limit (nothing changes then). */
   set(restaurantId: string, clientId: string, staffId: string | null, userName: string): boolean {
     const key = `${restaurantId}|${clientId}`;
-    let lease = this.#leases.get(key);
+    const existing = this.#leases.get(key);
+    if (existing) clearTimeout(existing.timer);
     if (staffId === null) {
-      if (!lease) return true;
-      clearTimeout(lease.timer);
+      if (!existing) return true;
       this.#leases.delete(key);
-      this.#presence.set(lease.member, clientId, null, userName);
+      this.#presence.set(existing.member, clientId, null, userName);
       return true;
     }
-    if (lease) clearTimeout(lease.timer);
-    else {
-      if (this.#leases.size >= this.#max) return false;
-      const member: PresenceMember = {
-        info: {
-          id: `http:${clientId}`,
-          restaurantId,
-          role: 'viewer',
-          userId: undefined,
-          expiresAt: undefined,
-          period: undefined,
-        },
-        send: () => {}, // an HTTP client reads PRESENCE from its change stream
-      };
-      lease = { member, timer: undefined as unknown as NodeJS.Timeout };
-      this.#leases.set(key, lease);
-    }
-    const { member } = lease;
+    if (!existing && this.#leases.size >= this.#max) return false;
+    const member = existing?.member ?? leaseMember(restaurantId, clientId);
     this.#presence.set(member, clientId, staffId, userName);
-    lease.timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       this.#leases.delete(key);
       this.#presence.expire(member);
-    }, this.#leaseMs);
-    lease.timer.unref();
+    }, this.#leaseMs).unref();
+    this.#leases.set(key, { member, timer });
     return true;
   }
 
@@ -71,4 +55,12 @@ export class PresenceLeases {
     for (const lease of this.#leases.values()) clearTimeout(lease.timer);
     this.#leases.clear();
   }
+}
+
+/** The presence member standing for an HTTP client: PRESENCE reaches it over its change stream instead. */
+function leaseMember(restaurantId: string, clientId: string): PresenceMember {
+  return {
+    info: { id: `http:${clientId}`, restaurantId, role: 'viewer', userId: undefined, expiresAt: undefined, period: undefined },
+    send: () => {},
+  };
 }

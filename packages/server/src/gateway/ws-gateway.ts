@@ -20,6 +20,7 @@ import type { Hub } from './hub.ts';
 import type { PresenceService } from './presence-service.ts';
 import { requestIdOf } from './request-id.ts';
 import { isTeardownError } from './teardown.ts';
+import { tokenExpiryTimer } from './token-expiry.ts';
 import type { UserRateLimiter } from './user-rate-limit.ts';
 
 export const WEBSOCKET_PATH = '/staff-sync';
@@ -47,8 +48,6 @@ export interface GatewayDeps {
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-/** setTimeout takes at most 2^31 - 1 ms (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Answer an upgrade we refuse with a plain HTTP response, then drop the socket. */
 function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -181,14 +180,9 @@ export class WsGateway {
     });
     // The token's expiry closes the connection on the dot (the sweep is only a backstop for
     // tokens beyond a timer's reach), so a client asks for a fresh token as soon as it must.
-    const expiresIn = info.expiresAt === undefined ? undefined : info.expiresAt - Date.now();
-    const expiry =
-      expiresIn !== undefined && expiresIn < MAX_TIMER_MS
-        ? setTimeout(
-            () => this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired'),
-            Math.max(0, expiresIn),
-          ).unref()
-        : undefined;
+    const expiry = tokenExpiryTimer(info.expiresAt, () =>
+      this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired'),
+    );
     ws.on('close', (code) => {
       clearTimeout(expiry);
       connection.markClosed();
