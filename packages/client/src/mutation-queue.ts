@@ -2,7 +2,7 @@ import type { AckPayload, ConflictPayload, ErrorPayload, MutationMessage } from 
 import { Backoff } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import { conflictError, refusalError, StaffSyncError } from './errors.ts';
-import { type AckedVersion, finalMessage, type Outbox, type OutboxEntry } from './outbox.ts';
+import { type AckedVersion, ackedVersion, finalMessage, type Outbox, type OutboxEntry } from './outbox.ts';
 import { Pacer, type PacerOptions } from './pacer.ts';
 import type { Roster } from './roster.ts';
 import type { MutationResult, Settling } from './snapshot.ts';
@@ -152,9 +152,7 @@ export class MutationQueue {
     if (!entry) return;
     this.#forget(ack.sequenceNumber);
     const sent = entry.message;
-    const sentVersion = sent.type === 'STAFF_CREATE' ? 0 : sent.payload.version;
-    // Nobody else wrote in between when the version moved by at most our own change.
-    const clean = sentVersion === undefined || ack.version <= sentVersion + 1;
+    const { clean } = ackedVersion(sent, ack.version);
     this.#acked.set(ack.sequenceNumber, { version: ack.version, clean });
     if (this.#acked.size > 1000) this.#acked.delete(this.#acked.keys().next().value as number);
     this.#ownVersions.add(`${ack.staffId}@${ack.version}`);

@@ -2,7 +2,15 @@ import { type MutationMessage, parseServerFrame, type ServerMessage } from '@sta
 import { claimClientId, hasWebLocks } from './client-identity.ts';
 import { conflictError, refusalError, type StaffSyncError } from './errors.ts';
 import { RETRYABLE } from './mutation-queue.ts';
-import { type AckedVersion, finalMessage, type OutboxEntry, readOutbox, savedOutboxIds, writeOutbox } from './outbox.ts';
+import {
+  type AckedVersion,
+  ackedVersion,
+  finalMessage,
+  type OutboxEntry,
+  readOutbox,
+  savedOutboxIds,
+  writeOutbox,
+} from './outbox.ts';
 import type { KeyValueStorage } from './storage.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 
@@ -111,12 +119,7 @@ export class OrphanOutboxes {
         save(entries);
         if (answer.type === 'ACK') {
           report.delivered++;
-          const sent = entry.message;
-          const sentVersion = sent.type === 'STAFF_CREATE' ? 0 : sent.payload.version;
-          acked.set(sent.sequenceNumber, {
-            version: answer.payload.version,
-            clean: sentVersion === undefined || answer.payload.version <= sentVersion + 1,
-          });
+          acked.set(entry.message.sequenceNumber, ackedVersion(entry.message, answer.payload.version));
         } else if (answer.type === 'CONFLICT') report.refused.push(conflictError(answer.payload));
         else report.refused.push(refusalError(answer.payload));
       }

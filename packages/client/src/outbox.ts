@@ -23,6 +23,12 @@ export interface AckedVersion {
   clean: boolean;
 }
 
+/** What an ACK at `version` says of `sent`: nobody else wrote in between when the version moved by at most our own change. */
+export function ackedVersion(sent: MutationMessage, version: number): AckedVersion {
+  const sentVersion = sent.type === 'STAFF_CREATE' ? 0 : sent.payload.version;
+  return { version, clean: sentVersion === undefined || version <= sentVersion + 1 };
+}
+
 /**
  * The message as first sent: an update or delete gets the version its edit started from, or the
  * version the ACK of our own earlier change of the same member gave (`after`), since that change
