@@ -85,7 +85,7 @@ export class OrphanOutboxes {
       if (!claim.ours) continue; // its tab is open and sends them itself
       try {
         const report = await this.#deliver(clientId, restaurantId);
-        if (report) this.#o.report(report);
+        if (report && !this.#disposed) this.#o.report(report);
       } catch (error) {
         this.#o.log.warn('staff-sync: could not deliver the changes a closed tab left', error);
       } finally {
