@@ -60,7 +60,7 @@ export interface StaffSyncSnapshot {
   readonly lastConflict: StaffSyncError | null;
   /** The latest error: a rejected mutation, a refused sign-in, giving up (also the `error` event). */
   readonly lastError: StaffSyncError | null;
-  /** Who else edits which member now (WebSocket only). */
+  /** Who else edits which member now. */
   readonly editors: readonly PresenceEntry[];
   /** From the server's HELLO: `viewer` may read but not change; null before the first HELLO. */
   readonly role: 'viewer' | 'editor' | null;

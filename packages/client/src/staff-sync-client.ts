@@ -213,7 +213,7 @@ export class StaffSyncClient {
     return this.#mutate('STAFF_DELETE', { staffId }, options.baseVersion);
   }
 
-  /** Tell others which member this user is editing (`null`: none). Needs the WebSocket transport. */
+  /** Tell others which member this user is editing (`null`: none); over HTTP it is renewed while it names one. */
   setEditing(staffId: string | null): void {
     if (this.#editing === staffId) return;
     this.#editing = staffId;
