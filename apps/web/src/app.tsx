@@ -45,7 +45,7 @@ export function App(props: { userName: string }): ReactNode {
         <h1>{messages.appTitle}</h1>
         <PeriodSelector periods={periods} value={periodIndex} onChange={setChosenPeriod} />
         <div className="header-right">
-          <ConnectionIndicator status={staff.connectionStatus} pendingCount={staff.pendingCount} />
+          <ConnectionIndicator status={staff.connectionStatus} transport={staff.transport} pendingCount={staff.pendingCount} />
           <span className="user-name" data-testid="user-name">
             {messages.you(props.userName)}
           </span>

@@ -37,6 +37,7 @@ export function useDirectStaff(period: number | undefined, active: boolean): Sta
       connectionStatus: snapshot.status,
       isLoading: !snapshot.synced,
       isConnected: snapshot.status === 'connected',
+      transport: null,
       pendingCount: snapshot.pendingCount,
       lastConflict: snapshot.lastConflict,
       lastError: snapshot.lastError,

@@ -1,4 +1,11 @@
-import type { ConnectionState, EditOptions, MutationResult, StaffSyncError, StaffSyncSnapshot } from '@staff-sync/client';
+import type {
+  ConnectionState,
+  EditOptions,
+  MutationResult,
+  StaffSyncError,
+  StaffSyncSnapshot,
+  TransportKind,
+} from '@staff-sync/client';
 import type { Period, PresenceEntry, StaffChanges, StaffCreatePayload, StaffMember, StaffType } from '@staff-sync/protocol';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { useStaffSyncContext } from './context.ts';
@@ -27,6 +34,8 @@ export interface StaffManagement {
   isLoading: boolean;
   /** `connectionStatus === 'connected'`. */
   isConnected: boolean;
+  /** What carries the sync while connected: `websocket`, or `http` behind a proxy that blocks WebSockets; null otherwise and in direct mode. */
+  transport: TransportKind | null;
   /** Changes made here and not yet confirmed by the server; 0 when everything is saved. */
   pendingCount: number;
   /** The latest refused edit (someone changed the same fields first), until the next one. */
@@ -70,6 +79,7 @@ export function useWebSocketStaff(period?: number): StaffManagement {
       connectionStatus: snapshot.status,
       isLoading: !snapshot.synced,
       isConnected: snapshot.status === 'connected',
+      transport: snapshot.transport,
       pendingCount: snapshot.pendingCount,
       lastConflict: snapshot.lastConflict,
       lastError: snapshot.lastError,

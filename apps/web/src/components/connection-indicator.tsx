@@ -1,9 +1,13 @@
-import type { ConnectionState } from '@staff-sync/react';
+import type { ConnectionState, StaffManagement } from '@staff-sync/react';
 import type { ReactNode } from 'react';
 import { useMessages } from '../i18n/i18n.tsx';
 
-/** 接続中 / 再接続中 / オフライン, with the changes not yet confirmed by the server. */
-export function ConnectionIndicator(props: { status: ConnectionState; pendingCount: number }): ReactNode {
+/** 接続中 / 再接続中 / オフライン (HTTP経由 on the fallback), with the changes not yet confirmed by the server. */
+export function ConnectionIndicator(props: {
+  status: ConnectionState;
+  transport: StaffManagement['transport'];
+  pendingCount: number;
+}): ReactNode {
   const messages = useMessages();
   return (
     <div
@@ -14,6 +18,11 @@ export function ConnectionIndicator(props: { status: ConnectionState; pendingCou
     >
       <span className="dot" aria-hidden="true" />
       <span data-testid="connection-label">{messages.connection[props.status]}</span>
+      {props.transport === 'http' ? (
+        <span className="via" data-testid="connection-transport" data-transport="http">
+          {messages.viaHttp}
+        </span>
+      ) : null}
       {props.pendingCount > 0 ? (
         <span className="pending" data-testid="pending-count" data-count={props.pendingCount}>
           {messages.pending(props.pendingCount)}

@@ -23,6 +23,7 @@ export const en: Messages = {
     reconnecting: 'Reconnecting',
     disconnected: 'Offline',
   },
+  viaHttp: 'via HTTP',
   pending: (count) => `${count} unsent`,
   unsavedWarning: 'Some changes have not been sent yet.',
 

@@ -18,6 +18,8 @@ export const ja = {
     reconnecting: '再接続中',
     disconnected: 'オフライン',
   },
+  /** Beside 接続中 when the sync runs over the HTTP fallback (a proxy blocks WebSockets). */
+  viaHttp: 'HTTP経由',
   pending: (count: number) => `未送信 ${count}件`,
   unsavedWarning: '送信されていない変更があります。',
 
