@@ -14,7 +14,7 @@ import {
   recordErrors,
   row,
 } from './support/browser.ts';
-import { type Proxy, upgradeBlockingProxy } from './support/upgrade-blocking-proxy.ts';
+import { type BlockingProxy, upgradeBlockingProxy } from './support/upgrade-blocking-proxy.ts';
 
 /**
  * One tab reaches the server through a proxy that refuses WebSocket upgrades, the other directly:
@@ -22,7 +22,7 @@ import { type Proxy, upgradeBlockingProxy } from './support/upgrade-blocking-pro
  */
 describe('behind a proxy that blocks WebSockets, in a real browser', () => {
   let server: ServerProcess;
-  let proxy: Proxy;
+  let proxy: BlockingProxy;
   let browser: Browser;
   const errors: string[][] = [];
 

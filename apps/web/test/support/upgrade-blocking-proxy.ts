@@ -1,7 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Proxy {
+export interface BlockingProxy {
   url: string;
   /** WebSocket upgrades refused so far. */
   refused: number;
@@ -13,9 +13,9 @@ export interface Proxy {
  * server-sent events flow) and refuses every WebSocket upgrade with 403, as some corporate
  * proxies do. What the app behind it must survive with its HTTP fallback.
  */
-export async function upgradeBlockingProxy(target: string): Promise<Proxy> {
+export async function upgradeBlockingProxy(target: string): Promise<BlockingProxy> {
   const upstream = new URL(target);
-  const proxy = { refused: 0 } as Proxy;
+  const proxy = { refused: 0 } as BlockingProxy;
   const server = createServer((incoming, outgoing) => {
     const forward = request(
       {
