@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeGate } from '../src/gateway/change-batch.ts';
+import { ChangeBatch, ChangeGate } from '../src/gateway/change-batch.ts';
 
 const event = (seq: number) => ({ seq, text: `{"seq":${seq}}`, bytes: 10 });
 
@@ -36,5 +36,17 @@ describe('ChangeGate: change events around a snapshot answered at seq S', () => 
     gate.release(10);
     expect(gate.sentSeq).toBe(12);
     expect(gate.admit(event(12))).toBe('skip');
+  });
+
+  it('takes a whole pass only when nothing is held and none of it was sent', () => {
+    const batch = (...seqs: number[]) => new ChangeBatch(seqs.map(event));
+    const gate = new ChangeGate({ sentSeq: 4 });
+    expect(gate.admitBatch(batch(5, 6))).toBe(true);
+    expect(gate.sentSeq).toBe(6);
+    expect(gate.admitBatch(batch(6, 7))).toBe(false); // overlaps what went out: one by one
+    expect(gate.sentSeq).toBe(6);
+    gate.hold();
+    expect(gate.admitBatch(batch(8))).toBe(false);
+    expect(gate.sentSeq).toBe(6);
   });
 });

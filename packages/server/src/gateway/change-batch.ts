@@ -65,10 +65,6 @@ export class ChangeGate {
     this.#holding = options.holding ?? false;
   }
 
-  get holding(): boolean {
-    return this.#holding;
-  }
-
   /** Bytes held back: they count against the subscriber's backlog limit. */
   get heldBytes(): number {
     return this.#heldBytes;
@@ -84,6 +80,17 @@ export class ChangeGate {
     if (this.sentSeq !== undefined && event.seq <= this.sentSeq) return 'skip';
     this.sentSeq = event.seq;
     return 'send';
+  }
+
+  /**
+   * A whole fan-out pass: true (and it counts as sent) when nothing is held and none of it was
+   * sent yet, so its shared frame can go out as it is; false when its events must go one by one
+   * through `admit`.
+   */
+  admitBatch(batch: ChangeBatch): boolean {
+    if (this.#holding || (this.sentSeq !== undefined && this.sentSeq >= batch.firstSeq)) return false;
+    this.sentSeq = batch.lastSeq;
+    return true;
   }
 
   hold(): void {

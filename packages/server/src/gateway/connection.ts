@@ -104,13 +104,11 @@ export class Connection {
    */
   sendBatch(batch: ChangeBatch): void {
     if (this.#closed) return;
-    const sentSeq = this.#gate.sentSeq;
-    const upToDate = sentSeq === undefined || sentSeq < batch.firstSeq;
-    if (this.#gate.holding || this.#queue.length > 0 || !upToDate) {
+    // Something else queued first must go first: then the events queue behind it.
+    if (this.#queue.length > 0 || !this.#gate.admitBatch(batch)) {
       for (const e of batch.events) this.sendChange(e.seq, e.text, e.bytes);
       return;
     }
-    this.#gate.sentSeq = batch.lastSeq;
     if (this.ws.bufferedAmount + batch.bytes > this.#limits.maxBacklogBytes) {
       this.#onOverflow(this, 'backlog');
       return;

@@ -95,12 +95,10 @@ export class EventStream implements Subscriber {
    */
   sendBatch(batch: ChangeBatch): void {
     if (this.#ended) return;
-    const sentSeq = this.#gate.sentSeq;
-    if (this.#gate.holding || (sentSeq !== undefined && sentSeq >= batch.firstSeq)) {
+    if (!this.#gate.admitBatch(batch)) {
       for (const e of batch.events) this.sendChange(e.seq, e.text, e.bytes);
       return;
     }
-    this.#gate.sentSeq = batch.lastSeq;
     this.#write(batch.sse());
   }
 
