@@ -1,6 +1,6 @@
 #!/usr/bin/env node
+import { exportRoster, importRoster } from './commands/roster-io.ts';
 import { ConfigError, describeSettings, loadConfig } from './config.ts';
-import { exportRoster, importRoster } from './roster-io.ts';
 import { startServer } from './server.ts';
 import { migrate } from './storage/migrate.ts';
 import { openDatabase } from './storage/open.ts';

@@ -1,5 +1,5 @@
+export { type Authenticator, type Identity, openAccess } from './auth/authenticator.ts';
 export { type Config, ConfigError, loadConfig, SETTINGS } from './config.ts';
-export { type Authenticator, type Identity, openAccess } from './gateway/auth.ts';
 export { createLogger } from './logger.ts';
 export { type RunningServer, type ServerOptions, startServer } from './server.ts';
 export type { Db } from './storage/db.ts';

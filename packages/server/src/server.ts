@@ -1,24 +1,24 @@
 import type { AddressInfo } from 'node:net';
+import { type Authenticator, authenticatorFor } from './auth/authenticator.ts';
 import type { Config } from './config.ts';
 import { ChangeFeed } from './engine/change-feed.ts';
 import { SyncEngine } from './engine/sync-engine.ts';
-import { type Authenticator, authenticatorFor } from './gateway/auth.ts';
-import { createHttpApi } from './gateway/http-api.ts';
-import { createHttpServer, type HttpDeps } from './gateway/http-server.ts';
-import { Hub } from './gateway/hub.ts';
-import { Presence } from './gateway/presence.ts';
-import type { PresenceService } from './gateway/presence-service.ts';
-import { connectRedis } from './gateway/redis.ts';
-import { RedisPresence } from './gateway/redis-presence.ts';
-import { createStaticApp, staticDirFor } from './gateway/static-app.ts';
-import { localUserRateLimiter, redisUserRateLimiter } from './gateway/user-rate-limit.ts';
-import { WsGateway } from './gateway/ws-gateway.ts';
+import { Hub } from './fanout/hub.ts';
+import { localUserRateLimiter, redisUserRateLimiter } from './limits/user-rate-limit.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { Presence } from './presence/local-presence.ts';
+import type { PresenceService } from './presence/presence-service.ts';
+import { RedisPresence } from './presence/redis-presence.ts';
+import { connectRedis } from './redis.ts';
 import type { Db } from './storage/db.ts';
 import { migrate, pendingMigrations } from './storage/migrate.ts';
 import { openDatabase } from './storage/open.ts';
 import { pruneOld } from './storage/staff-queries.ts';
+import { createHttpApi } from './transport/http/http-api.ts';
+import { createHttpServer, type HttpDeps } from './transport/http/http-server.ts';
+import { createStaticApp, staticDirFor } from './transport/http/static-app.ts';
+import { WsGateway } from './transport/ws/ws-gateway.ts';
 import { SERVER_VERSION } from './version.ts';
 
 export interface ServerOptions {

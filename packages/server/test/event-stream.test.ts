@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ChangeBatch } from '../src/gateway/change-batch.ts';
-import { EventStream, type StreamEndReason } from '../src/gateway/event-stream.ts';
+import { ChangeBatch } from '../src/fanout/change-batch.ts';
+import { EventStream, type StreamEndReason } from '../src/transport/http/event-stream.ts';
 
 /** The part of a ServerResponse an EventStream uses, keeping each write apart. */
 class Response extends EventEmitter {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PresenceLeases } from '../src/gateway/presence-leases.ts';
-import type { PresenceMember, PresenceService } from '../src/gateway/presence-service.ts';
+import { PresenceLeases } from '../src/presence/presence-leases.ts';
+import type { PresenceMember, PresenceService } from '../src/presence/presence-service.ts';
 
 /** A PresenceService that records what it was told. */
 function recorder() {

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { envelope, STAFF_FIELDS, validateClientMessage } from '@staff-sync/protocol';
-import type { Config } from './config.ts';
-import { applyMutation } from './engine/apply-mutation.ts';
-import { migrate } from './storage/migrate.ts';
-import { openDatabase } from './storage/open.ts';
-import { readSnapshot } from './storage/staff-queries.ts';
+import type { Config } from '../config.ts';
+import { applyMutation } from '../engine/apply-mutation.ts';
+import { migrate } from '../storage/migrate.ts';
+import { openDatabase } from '../storage/open.ts';
+import { readSnapshot } from '../storage/staff-queries.ts';
 
 /** `staff-sync export`: the restaurant's active members as JSON, with the seq they reflect. */
 export async function exportRoster(config: Config, restaurantId: string, out: string | undefined): Promise<void> {

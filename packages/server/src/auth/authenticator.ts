@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type Config, signInEnabled } from '../config.ts';
-import type { Role } from './connection.ts';
+import type { Role } from '../transport/ws/connection.ts';
 import { jwtAuth } from './jwt-auth.ts';
 
 export interface Identity {

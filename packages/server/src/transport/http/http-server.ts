@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
-import { requestIdOf } from './request-id.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
+import { requestIdOf } from '../request-id.ts';
 
 export interface HttpDeps {
   metrics: Metrics;

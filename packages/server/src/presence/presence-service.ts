@@ -1,5 +1,5 @@
 import type { PresenceEntry, ServerMessage } from '@staff-sync/protocol';
-import type { ConnectionInfo } from './connection.ts';
+import type { ConnectionInfo } from '../transport/ws/connection.ts';
 
 /** Whoever receives PRESENCE lists: a WebSocket connection, a change stream, an HTTP lease. */
 export interface PresenceMember {
@@ -14,8 +14,8 @@ export interface PresenceAudience {
 }
 
 /**
- * Who is editing which member of a restaurant. In one process by default (gateway/presence.ts);
- * across replicas through Redis when REDIS_URL is set (gateway/redis-presence.ts).
+ * Who is editing which member of a restaurant. In one process by default (presence/local-presence.ts);
+ * across replicas through Redis when REDIS_URL is set (presence/redis-presence.ts).
  */
 export interface PresenceService {
   set(member: PresenceMember, clientId: string, staffId: string | null, userName: string): void;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 
 /**
  * Redis connections for what replicas share (presence, per-user rate limits). Commands time out

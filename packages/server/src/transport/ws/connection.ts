@@ -1,7 +1,7 @@
 import { type Envelope, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
 import type { WebSocket } from 'ws';
-import { type ChangeBatch, ChangeGate } from './change-batch.ts';
-import { TokenBucket } from './rate-limit.ts';
+import { type ChangeBatch, ChangeGate } from '../../fanout/change-batch.ts';
+import { TokenBucket } from '../../limits/token-bucket.ts';
 
 export type Role = 'viewer' | 'editor';
 

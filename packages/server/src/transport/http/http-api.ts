@@ -12,17 +12,17 @@ import {
   validateClientMessage,
 } from '@staff-sync/protocol';
 import { Counter, Gauge } from 'prom-client';
-import type { SyncEngine } from '../engine/sync-engine.ts';
-import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
-import type { Authenticator, Identity } from './auth.ts';
+import type { Authenticator, Identity } from '../../auth/authenticator.ts';
+import type { SyncEngine } from '../../engine/sync-engine.ts';
+import type { Hub } from '../../fanout/hub.ts';
+import { RequestBuckets } from '../../limits/request-buckets.ts';
+import type { UserRateLimiter } from '../../limits/user-rate-limit.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
+import { PresenceLeases } from '../../presence/presence-leases.ts';
+import type { PresenceService } from '../../presence/presence-service.ts';
 import { EventStream, type StreamEndReason } from './event-stream.ts';
 import { type HttpDeps, sendJson } from './http-server.ts';
-import type { Hub } from './hub.ts';
-import { PresenceLeases } from './presence-leases.ts';
-import type { PresenceService } from './presence-service.ts';
-import { RequestBuckets } from './request-buckets.ts';
-import type { UserRateLimiter } from './user-rate-limit.ts';
 
 export const API_PREFIX = '/api/v1';
 

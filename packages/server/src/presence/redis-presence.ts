@@ -1,6 +1,6 @@
 import type { PresenceEntry } from '@staff-sync/protocol';
+import type { RedisLink } from '../redis.ts';
 import type { PresenceAudience, PresenceMember, PresenceService } from './presence-service.ts';
-import type { RedisLink } from './redis.ts';
 
 /** How long a burst of presence changes is gathered before one PRESENCE goes out (as in one process). */
 const BROADCAST_DELAY_MS = 50;

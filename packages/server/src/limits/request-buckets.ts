@@ -1,4 +1,4 @@
-import { TokenBucket } from './rate-limit.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** Buckets unused this long are dropped; a fresh one starts full, which is what an idle key had. */
 const IDLE_MS = 60_000;

@@ -1,5 +1,5 @@
-import { TokenBucket } from './rate-limit.ts';
-import type { RedisLink } from './redis.ts';
+import type { RedisLink } from '../redis.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** A rate limit per user over all of that user's connections. */
 export interface UserRateLimiter {

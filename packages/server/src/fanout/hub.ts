@@ -3,8 +3,8 @@ import { toChangeEvent } from '../engine/change-event.ts';
 import type { ChangeFeed } from '../engine/change-feed.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ChangeRecord } from '../storage/rows.ts';
+import type { ConnectionInfo } from '../transport/ws/connection.ts';
 import { ChangeBatch, type HubEvent } from './change-batch.ts';
-import type { ConnectionInfo } from './connection.ts';
 
 /** Anything that receives a restaurant's change events: a WebSocket connection, an SSE stream. */
 export interface Subscriber {

@@ -10,18 +10,18 @@ import {
   parseClientFrame,
 } from '@staff-sync/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { ChangeFeed } from '../engine/change-feed.ts';
-import type { SyncEngine } from '../engine/sync-engine.ts';
-import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
-import type { Authenticator } from './auth.ts';
+import type { Authenticator } from '../../auth/authenticator.ts';
+import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
+import type { ChangeFeed } from '../../engine/change-feed.ts';
+import type { SyncEngine } from '../../engine/sync-engine.ts';
+import type { Hub } from '../../fanout/hub.ts';
+import type { UserRateLimiter } from '../../limits/user-rate-limit.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
+import type { PresenceService } from '../../presence/presence-service.ts';
+import { requestIdOf } from '../request-id.ts';
 import { type CloseReason, Connection, type ConnectionLimits } from './connection.ts';
-import type { Hub } from './hub.ts';
-import type { PresenceService } from './presence-service.ts';
-import { requestIdOf } from './request-id.ts';
 import { isTeardownError } from './teardown.ts';
-import { tokenExpiryTimer } from './token-expiry.ts';
-import type { UserRateLimiter } from './user-rate-limit.ts';
 
 export const WEBSOCKET_PATH = '/staff-sync';
 

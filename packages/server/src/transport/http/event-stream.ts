@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { type ChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
-import { type ChangeBatch, ChangeGate, sseEvent } from './change-batch.ts';
-import type { ConnectionInfo } from './connection.ts';
-import type { Subscriber } from './hub.ts';
-import { tokenExpiryTimer } from './token-expiry.ts';
+import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
+import { type ChangeBatch, ChangeGate, sseEvent } from '../../fanout/change-batch.ts';
+import type { Subscriber } from '../../fanout/hub.ts';
+import type { ConnectionInfo } from '../ws/connection.ts';
 
 export interface EventStreamLimits {
   /** Bytes written but not yet taken by the client, plus events held during the catch-up. */

@@ -1,5 +1,5 @@
 import type { PresenceEntry } from '@staff-sync/protocol';
-import type { Hub } from './hub.ts';
+import type { Hub } from '../fanout/hub.ts';
 import type { PresenceMember, PresenceService } from './presence-service.ts';
 
 /** How long a burst of presence changes is gathered before one PRESENCE goes out. */
@@ -7,7 +7,7 @@ const BROADCAST_DELAY_MS = 50;
 
 /**
  * Who is editing which member, per restaurant, from this process's connections (without Redis;
- * gateway/redis-presence.ts shares it across replicas). Every change is
+ * presence/redis-presence.ts shares it across replicas). Every change is
  * broadcast to the restaurant as the whole list (PRESENCE); an entry goes when its connection
  * closes or its client sets `staffId: null`.
  */
