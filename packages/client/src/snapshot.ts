@@ -1,4 +1,4 @@
-import type { MutationMessage, Period, PresenceEntry, StaffMember } from '@staff-sync/protocol';
+import type { MutationMessage, Period, PresenceEntry, Role, StaffMember } from '@staff-sync/protocol';
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
 import { optimisticView } from './optimistic.ts';
@@ -63,7 +63,7 @@ export interface StaffSyncSnapshot {
   /** Who else edits which member now. */
   readonly editors: readonly PresenceEntry[];
   /** From the server's HELLO: `viewer` may read but not change; null before the first HELLO. */
-  readonly role: 'viewer' | 'editor' | null;
+  readonly role: Role | null;
   readonly clientId: string;
 }
 
@@ -91,7 +91,7 @@ export interface SnapshotParts {
   lastConflict: StaffSyncError | null;
   lastError: StaffSyncError | null;
   editors: readonly PresenceEntry[];
-  role: 'viewer' | 'editor' | null;
+  role: Role | null;
   clientId: string;
 }
 

@@ -4,6 +4,7 @@ import {
   type MutationMessage,
   type PresenceEntry,
   parseServerFrame,
+  type Role,
   type ServerMessage,
   type StaffChanges,
   type StaffCreatePayload,
@@ -58,7 +59,7 @@ export class StaffSyncClient {
   #period: number | undefined;
   #editing: string | null = null;
   #editors: readonly PresenceEntry[] = [];
-  #role: 'viewer' | 'editor' | null = null;
+  #role: Role | null = null;
   #maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   #lastConflict: StaffSyncError | null = null;
   #lastError: StaffSyncError | null = null;

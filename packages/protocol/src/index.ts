@@ -1,5 +1,6 @@
 export * from './envelope.ts';
 export * from './errors.ts';
+export * from './mutations.ts';
 export * from './parse.ts';
 export * from './periods.ts';
 export * from './schemas.ts';

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { isPeriodOrderValid, isValidYmd } from './periods.ts';
 import { COLOR_MAX, NAME_MAX, ORDER_MAX, POSITION_MAX } from './staff.ts';
-import { CONFLICT_STRATEGIES, DEPARTMENTS, STATUSES, type YMD } from './types.ts';
+import { CONFLICT_STRATEGIES, DEPARTMENTS, ROLES, STATUSES, type YMD } from './types.ts';
 
 /**
  * Runtime schemas for every message on the wire. Client messages are checked strictly (unknown
@@ -255,7 +255,7 @@ export const serverMessageSchema = v.variant('type', [
       serverVersion: v.string(),
       connectionId: v.string(),
       restaurantId: v.string(),
-      role: v.picklist(['viewer', 'editor']),
+      role: v.picklist(ROLES),
       strategy: v.picklist(CONFLICT_STRATEGIES),
       limits: v.object({ maxMessageBytes: v.number(), maxOutboxHint: v.number() }),
     }),

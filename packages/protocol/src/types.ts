@@ -12,6 +12,10 @@ export type EmploymentStatus = (typeof STATUSES)[number];
 
 export type StaffType = 'regular' | 'part-time';
 
+/** What a sign-in may do: `viewer` reads, `editor` also changes. */
+export const ROLES = ['viewer', 'editor'] as const;
+export type Role = (typeof ROLES)[number];
+
 /** A month (and optionally a day); month 1..12, day 1..31. */
 export interface YMD {
   year: number;
@@ -187,7 +191,7 @@ export interface HelloPayload {
   serverVersion: string;
   connectionId: string;
   restaurantId: string;
-  role: 'viewer' | 'editor';
+  role: Role;
   strategy: ConflictStrategy;
   limits: { maxMessageBytes: number; maxOutboxHint: number };
 }

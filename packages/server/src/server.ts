@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { type Authenticator, authenticatorFor } from './auth/authenticator.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import { authenticatorFor } from './auth/authenticator-for.ts';
 import type { Config } from './config.ts';
+import { Dispatcher } from './dispatch/dispatcher.ts';
+import { MutationTimer } from './dispatch/mutation-timer.ts';
 import { ChangeFeed } from './engine/change-feed.ts';
 import { SyncEngine } from './engine/sync-engine.ts';
 import { Hub } from './fanout/hub.ts';
@@ -79,29 +82,21 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const userLimiter = redis ? redisUserRateLimiter(redis, config) : localUserRateLimiter(config);
   const engine = new SyncEngine(db, config, metrics, log);
   const auth = options.auth ?? authenticatorFor(config);
-  const gateway = new WsGateway({
-    settings: config,
-    engine,
-    feed,
-    hub,
-    presence,
-    userLimiter,
-    auth,
-    metrics,
-    log,
-    serverVersion: SERVER_VERSION,
-  });
-  // The HTTP API (docs/http-api.md) shares the Authenticator, engine and hub with the WebSocket.
+  // An applied mutation is timed from its arrival (dispatcher) to its fan-out (hub).
+  const timer = new MutationTimer((type, seconds) => metrics.messageDuration.observe({ type }, seconds));
+  hub.onPublished((change) => timer.finish(MutationTimer.key(change.restaurantId, change.clientId, change.sequenceNumber)));
+  const dispatcher = new Dispatcher({ engine, userLimiter, timer, metrics, settings: config, serverVersion: SERVER_VERSION });
+  const gateway = new WsGateway({ settings: config, dispatcher, feed, hub, presence, auth, metrics, log });
+  // The HTTP API (docs/http-api.md): the same dispatcher, Authenticator and hub as the WebSocket.
   const api = createHttpApi({
     settings: config,
+    dispatcher,
     engine,
     hub,
     presence,
-    userLimiter,
     auth,
     metrics,
     log,
-    serverVersion: SERVER_VERSION,
     draining: () => gateway.draining,
   });
 

@@ -38,7 +38,15 @@ const seqsIn = (text: string) => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => 
 function stream(expiresAt?: number) {
   const response = new Response();
   const ended: StreamEndReason[] = [];
-  const info = { id: 'c', restaurantId: 'r', role: 'editor' as const, userId: undefined, expiresAt, period: undefined };
+  const info = {
+    id: 'c',
+    restaurantId: 'r',
+    role: 'editor' as const,
+    userId: undefined,
+    userName: undefined,
+    expiresAt,
+    period: undefined,
+  };
   const s = new EventStream(
     response as unknown as ServerResponse,
     info,

@@ -1,7 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Config, signInEnabled } from '../config.ts';
-import type { Role } from '../transport/ws/connection.ts';
-import { jwtAuth } from './jwt-auth.ts';
+import type { Role } from '@staff-sync/protocol';
 
 export interface Identity {
   restaurantId: string;
@@ -50,10 +48,4 @@ export function withAllowedOrigins(inner: Authenticator, origins: readonly strin
       return inner.authenticate(request, url);
     },
   };
-}
-
-/** The authenticator the configuration asks for: JWTs when a secret or JWKS is set, else open access. */
-export function authenticatorFor(config: Config): Authenticator {
-  const base = signInEnabled(config) ? jwtAuth(config) : openAccess(config.defaultRestaurantId);
-  return config.allowedOrigins ? withAllowedOrigins(base, config.allowedOrigins) : base;
 }

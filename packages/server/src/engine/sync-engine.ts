@@ -44,6 +44,11 @@ export class SyncEngine {
     return this.#settings.conflictStrategy;
   }
 
+  /** A mutation refused because the sign-in may not change anything: counted like the others. */
+  countForbidden(type: MutationMessage['type']): void {
+    this.#metrics.staffOperations.inc({ operation: OPERATION[type], status: 'forbidden' });
+  }
+
   /** Apply a validated mutation. Database failures become an INTERNAL error (nothing written). */
   async mutate(restaurantId: string, message: MutationMessage): Promise<MutationOutcome> {
     const operation = OPERATION[message.type];

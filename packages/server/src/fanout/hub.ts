@@ -1,14 +1,14 @@
 import type { ServerMessage } from '@staff-sync/protocol';
+import type { Session } from '../dispatch/session.ts';
 import { toChangeEvent } from '../engine/change-event.ts';
 import type { ChangeFeed } from '../engine/change-feed.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ChangeRecord } from '../storage/rows.ts';
-import type { ConnectionInfo } from '../transport/ws/connection.ts';
 import { ChangeBatch, type HubEvent } from './change-batch.ts';
 
 /** Anything that receives a restaurant's change events: a WebSocket connection, an SSE stream. */
 export interface Subscriber {
-  readonly info: ConnectionInfo;
+  readonly info: Session;
   /** One change event, serialized once for everyone. */
   sendChange(seq: number, text: string, bytes: number): void;
   /** The events of one fan-out pass at once; subscribers without it get them one by one. */

@@ -60,7 +60,15 @@ export class PresenceLeases {
 /** The presence member standing for an HTTP client: PRESENCE reaches it over its change stream instead. */
 function leaseMember(restaurantId: string, clientId: string): PresenceMember {
   return {
-    info: { id: `http:${clientId}`, restaurantId, role: 'viewer', userId: undefined, expiresAt: undefined, period: undefined },
+    info: {
+      id: `http:${clientId}`,
+      restaurantId,
+      role: 'viewer',
+      userId: undefined,
+      userName: undefined,
+      expiresAt: undefined,
+      period: undefined,
+    },
     send: () => {},
   };
 }

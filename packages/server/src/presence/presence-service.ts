@@ -1,9 +1,9 @@
 import type { PresenceEntry, ServerMessage } from '@staff-sync/protocol';
-import type { ConnectionInfo } from '../transport/ws/connection.ts';
+import type { Session } from '../dispatch/session.ts';
 
 /** Whoever receives PRESENCE lists: a WebSocket connection, a change stream, an HTTP lease. */
 export interface PresenceMember {
-  readonly info: ConnectionInfo;
+  readonly info: Session;
   send<M extends ServerMessage>(type: M['type'], payload: M['payload']): void;
 }
 

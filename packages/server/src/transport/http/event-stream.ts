@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { type ChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
+import type { Session } from '../../dispatch/session.ts';
 import { type ChangeBatch, ChangeGate, sseEvent } from '../../fanout/change-batch.ts';
 import type { Subscriber } from '../../fanout/hub.ts';
-import type { ConnectionInfo } from '../ws/connection.ts';
 
 export interface EventStreamLimits {
   /** Bytes written but not yet taken by the client, plus events held during the catch-up. */
@@ -22,7 +22,7 @@ export type StreamEndReason = 'client' | 'backlog' | 'resync' | 'error' | 'shutd
  * then released after it without repeats: the client sees S+1, S+2, ... exactly.
  */
 export class EventStream implements Subscriber {
-  readonly info: ConnectionInfo;
+  readonly info: Session;
   readonly #response: ServerResponse;
   readonly #limits: EventStreamLimits;
   readonly #onEnd: (stream: EventStream, reason: StreamEndReason) => void;
@@ -35,7 +35,7 @@ export class EventStream implements Subscriber {
 
   constructor(
     response: ServerResponse,
-    info: ConnectionInfo,
+    info: Session,
     limits: EventStreamLimits,
     onEnd: (stream: EventStream, reason: StreamEndReason) => void,
   ) {

@@ -3,26 +3,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ClientMessage,
   ErrorCode,
-  type ErrorPayload,
   envelope,
-  type MutationMessage,
-  PROTOCOL_VERSION,
   SERVER_CLIENT_ID,
   type ServerMessage,
   validateClientMessage,
 } from '@staff-sync/protocol';
 import { Counter, Gauge } from 'prom-client';
-import type { Authenticator, Identity } from '../../auth/authenticator.ts';
+import type { Authenticator } from '../../auth/authenticator.ts';
+import type { Delivery, Dispatcher } from '../../dispatch/dispatcher.ts';
+import { type Session, sessionOf } from '../../dispatch/session.ts';
 import type { SyncEngine } from '../../engine/sync-engine.ts';
 import type { Hub } from '../../fanout/hub.ts';
 import { RequestBuckets } from '../../limits/request-buckets.ts';
-import type { UserRateLimiter } from '../../limits/user-rate-limit.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import { PresenceLeases } from '../../presence/presence-leases.ts';
 import type { PresenceService } from '../../presence/presence-service.ts';
-import { EventStream, type StreamEndReason } from './event-stream.ts';
+import { ApiError, apiError, ERROR_STATUS } from './api-errors.ts';
+import { ChangeStreams } from './change-streams.ts';
 import { type HttpDeps, sendJson } from './http-server.ts';
+import { idempotencyKey, intParam, pathParam, readJson } from './request-parts.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -30,7 +30,6 @@ export interface HttpApiSettings {
   maxMessageBytes: number;
   maxBacklogBytes: number;
   maxConnections: number;
-  maxPendingMessages: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   heartbeatIntervalMs: number;
@@ -39,158 +38,69 @@ export interface HttpApiSettings {
 
 export interface HttpApiDeps {
   settings: HttpApiSettings;
+  dispatcher: Dispatcher;
   engine: SyncEngine;
   hub: Hub;
   presence: PresenceService;
-  /** The per-user limit the WebSocket applies too: one budget per user over both transports. */
-  userLimiter: UserRateLimiter;
   auth: Authenticator;
   metrics: Metrics;
   log: Logger;
-  serverVersion: string;
   draining: () => boolean;
 }
 
 export interface HttpApi {
   /** The route to register with the HTTP server; false for paths outside /api/v1. */
   route: HttpDeps['routes'][number];
-  /** Open change streams. */
-  readonly streams: number;
   /** End every change stream (on shutdown, after the WebSocket drain delivered what committed). */
   close(): void;
 }
 
-type Route = 'hello' | 'staff' | 'staff_item' | 'changes' | 'presence' | 'unknown';
-
-const ALLOWED: Record<Route, string> = {
-  hello: 'GET',
-  staff: 'GET, POST',
-  staff_item: 'PATCH, DELETE',
-  changes: 'GET',
-  presence: 'PUT',
-  unknown: 'GET',
-};
-
-const ERROR_STATUS: Record<ErrorCode, number> = {
-  INVALID_JSON: 400,
-  INVALID_MESSAGE: 400,
-  UNKNOWN_TYPE: 400,
-  VALIDATION_FAILED: 400,
-  NOT_FOUND: 404,
-  SEQUENCE_REUSED: 409,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  RATE_LIMITED: 429,
-  INTERNAL: 503,
-};
-
-/** `<clientId>:<sequenceNumber>`: the same pair a WebSocket message carries, so both dedupe alike. */
-const IDEMPOTENCY_KEY = /^(.{1,128}):([1-9]\d{0,15})$/s;
-
-class ApiError extends Error {
-  readonly status: number;
-  readonly payload: ErrorPayload;
-  constructor(status: number, payload: ErrorPayload) {
-    super(payload.message);
-    this.status = status;
-    this.payload = payload;
-  }
+/** One request, signed in and within its limits. */
+export interface ApiRequest {
+  request: IncomingMessage;
+  response: ServerResponse;
+  url: URL;
+  /** The path's parameters (`/staff/:id` -> [id]), decoded. */
+  params: string[];
+  session: Session;
+  /** From Idempotency-Key, on every request that changes something. */
+  key: { clientId: string; sequenceNumber: number } | undefined;
 }
 
-const apiError = (code: ErrorCode, message: string, fields?: Record<string, string>, status = ERROR_STATUS[code]) =>
-  new ApiError(status, fields ? { code, message, fields } : { code, message });
+type Handler = (req: ApiRequest) => Promise<number>;
 
-function reply(response: ServerResponse, status: number, message: ServerMessage, headers: Record<string, string> = {}): void {
-  sendJson(response, status, message, headers);
+interface Route {
+  /** The metric label. */
+  name: string;
+  pattern: RegExp;
+  methods: Record<string, Handler>;
 }
 
 const serverMessage = <M extends ServerMessage>(type: M['type'], payload: M['payload'], seq?: number): ServerMessage =>
   envelope(type, payload, SERVER_CLIENT_ID, 1, seq) as ServerMessage;
 
-/** Read a JSON body of at most `limit` bytes. */
-async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
-  const type = request.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw apiError(ErrorCode.INVALID_MESSAGE, 'send the body as JSON (Content-Type: application/json)', undefined, 415);
-  }
-  const declared = Number(request.headers['content-length'] ?? 0);
-  const tooLarge = () =>
-    apiError(
-      ErrorCode.INVALID_MESSAGE,
-      `the body is larger than the limit of ${limit} bytes (MAX_MESSAGE_BYTES)`,
-      undefined,
-      413,
-    );
-  if (declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw apiError(ErrorCode.INVALID_JSON, 'the body is not valid JSON');
-  }
-}
-
-function idempotencyKey(request: IncomingMessage): { clientId: string; sequenceNumber: number } {
-  const raw = request.headers['idempotency-key'];
-  const match = typeof raw === 'string' ? IDEMPOTENCY_KEY.exec(raw) : null;
-  const sequenceNumber = match ? Number(match[2]) : Number.NaN;
-  if (!match || !Number.isSafeInteger(sequenceNumber)) {
-    throw apiError(ErrorCode.INVALID_MESSAGE, 'a change needs the header Idempotency-Key: <clientId>:<sequenceNumber>', {
-      'headers.idempotency-key': 'must be <clientId>:<sequenceNumber>, sequenceNumber an integer >= 1',
-    });
-  }
-  return { clientId: match[1] as string, sequenceNumber };
-}
-
-/** A non-negative integer from the query string or a header; undefined when absent. */
-function intParam(value: string | null | undefined, field: string): number | undefined {
-  if (value === null || value === undefined || value === '') return undefined;
-  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw apiError(ErrorCode.VALIDATION_FAILED, `${field} must be an integer >= 0`, { [field]: 'must be an integer >= 0' });
-  }
-  return Number(value);
-}
-
 /** The same validation as a WebSocket frame, so both transports refuse the same things alike. */
-function validated<T extends ClientMessage>(type: T['type'], payload: unknown, clientId: string, sequenceNumber: number): T {
+function validated(type: ClientMessage['type'], payload: unknown, clientId: string, sequenceNumber: number): ClientMessage {
   const parsed = validateClientMessage({ type, payload, timestamp: new Date().toISOString(), clientId, sequenceNumber });
   if (!parsed.ok) throw new ApiError(ERROR_STATUS[parsed.error.code], parsed.error);
-  return parsed.value as T;
+  return parsed.value;
 }
 
-function staffIdOf(path: string): string {
-  try {
-    return decodeURIComponent(path.slice('/staff/'.length));
-  } catch {
-    throw apiError(ErrorCode.VALIDATION_FAILED, 'the staff id in the path is not valid', { staffId: 'must be a UUID' });
-  }
-}
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
  * The HTTP API (docs/http-api.md): the roster, mutations with version and idempotency key, and a
- * server-sent-events stream of change events. Every request goes through the same validation,
- * Authenticator and SyncEngine as a WebSocket message, so both transports have one meaning.
+ * server-sent-events stream of change events. Each request becomes the protocol message it stands
+ * for and goes to the same dispatcher as a WebSocket frame, so both transports have one meaning.
  */
 export function createHttpApi(deps: HttpApiDeps): HttpApi {
-  const { settings, engine, hub, auth, log } = deps;
+  const { settings, dispatcher, auth, log } = deps;
   const registers = [deps.metrics.registry];
   const requests = new Counter({
     name: 'http_api_requests_total',
     help: 'HTTP API requests by route and status code',
     labelNames: ['route', 'status'] as const,
-    registers,
-  });
-  const streamsActive = new Gauge({ name: 'http_api_event_streams_active', help: 'Open change streams', registers });
-  const streamsEnded = new Counter({
-    name: 'http_api_event_streams_ended_total',
-    help: 'Change streams ended, by reason (client, backlog, resync, error, shutdown, token_expired)',
-    labelNames: ['reason'] as const,
     registers,
   });
   const buckets = new RequestBuckets(settings.rateLimitPerSecond, settings.rateLimitBurst);
@@ -203,88 +113,121 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       this.set(leases.size);
     },
   });
-  const streams = new Set<EventStream>();
+  const streams = new ChangeStreams(deps);
 
-  const onStreamEnd = (stream: EventStream, reason: StreamEndReason) => {
-    if (!streams.delete(stream)) return;
-    hub.leave(stream);
-    streamsActive.dec();
-    streamsEnded.inc({ reason });
-  };
-
-  async function openStream(request: IncomingMessage, response: ServerResponse, url: URL, identity: Identity): Promise<void> {
-    // An EventSource that reconnects sends the id of the last event it got; that wins over the URL.
-    const sinceSeq =
-      intParam(request.headers['last-event-id'] as string | undefined, 'headers.last-event-id') ??
-      intParam(url.searchParams.get('sinceSeq'), 'query.sinceSeq');
-    if (sinceSeq === undefined) {
-      throw apiError(ErrorCode.VALIDATION_FAILED, 'sinceSeq is required: the seq of the roster you hold', {
-        'query.sinceSeq': 'is required',
-      });
-    }
-    if (streams.size >= settings.maxConnections) {
-      throw apiError(ErrorCode.RATE_LIMITED, 'too many change streams; try again later', undefined, 503);
-    }
-    const stream = new EventStream(
-      response,
-      {
-        id: randomUUID(),
-        restaurantId: identity.restaurantId,
-        role: identity.role,
-        userId: identity.userId,
-        expiresAt: identity.expiresAt,
-        period: undefined,
+  /** Hand a message to the dispatcher and answer the request with its one reply. */
+  async function dispatch(req: ApiRequest, message: ClientMessage): Promise<number> {
+    let reply: { type: ServerMessage['type']; payload: unknown; seq?: number } | undefined;
+    const delivery: Delivery = {
+      replier: { send: (type, payload, seq) => (reply = { type, payload, seq }) },
+      presence: {
+        set: (clientId, staffId, userName) => leases.set(req.session.restaurantId, clientId, staffId, userName),
       },
-      { maxBacklogBytes: settings.maxBacklogBytes, keepAliveMs: settings.heartbeatIntervalMs },
-      onStreamEnd,
-    );
-    streams.add(stream);
-    streamsActive.inc();
-    stream.open(sinceSeq);
-    requests.inc({ route: 'changes', status: '200' });
-    // A hub Subscriber like a WebSocket connection; joining before the read means nothing
-    // committed in between is missed (it is held, then released after the catch-up).
-    await hub.join(stream);
-    if (stream.ended) return;
-    const result = await engine.sync(identity.restaurantId, { sinceSeq });
-    if (stream.ended) return;
-    if (!result.ok) return stream.fail(serverMessage('ERROR', result.error));
-    if (result.payload.full) {
-      return stream.resync(result.seq, 'the changes after sinceSeq are no longer kept; take a full snapshot (GET /api/v1/staff)');
+      startedAt: performance.now(),
+      transport: 'http',
+    };
+    await dispatcher.onMessage(req.session, message, delivery);
+    if (message.type === 'PRESENCE_SET' && reply === undefined) {
+      reply = { type: 'PRESENCE', payload: { editors: await deps.presence.list(req.session.restaurantId) } };
     }
-    stream.catchUp(result.payload.changes, result.seq);
-    // Who edits what right now, as a WebSocket gets it after connecting.
-    deps.presence.greet(stream);
-  }
-
-  async function mutate(response: ServerResponse, identity: Identity, message: MutationMessage): Promise<number> {
-    if (identity.role !== 'editor') {
-      throw apiError(ErrorCode.FORBIDDEN, 'this sign-in may read the roster but not change it');
-    }
-    const outcome = await engine.mutate(identity.restaurantId, message);
-    const status =
-      outcome.type === 'ACK'
-        ? message.type === 'STAFF_CREATE' && !outcome.payload.duplicate
-          ? 201
-          : 200
-        : outcome.type === 'CONFLICT'
-          ? 409
-          : ERROR_STATUS[outcome.payload.code];
-    reply(response, status, serverMessage(outcome.type, outcome.payload as never));
+    if (!reply) throw new Error(`the dispatcher did not answer ${message.type}`);
+    const status = statusOf(message, reply);
+    sendJson(req.response, status, serverMessage(reply.type, reply.payload as never, reply.seq));
     return status;
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse, url: URL, path: string, route: Route) {
-    const method = request.method ?? 'GET';
-    const allow = (methods: string) => {
-      if (!methods.split(', ').includes(method)) {
-        throw apiError(ErrorCode.INVALID_MESSAGE, `${method} is not allowed here; use ${methods}`, undefined, 405);
-      }
-    };
-    if (route === 'unknown') throw apiError(ErrorCode.NOT_FOUND, `nothing at ${method} ${url.pathname}`);
-    if (deps.draining()) throw apiError(ErrorCode.INTERNAL, 'the server is shutting down; send this again', undefined, 503);
-    allow(ALLOWED[route]);
+  /** Decode and validate a body or query as the protocol message `type` carrying the request's key. */
+  const message = (req: ApiRequest, type: ClientMessage['type'], payload: unknown): ClientMessage => {
+    // A read has no key: it counts as its own client (a signed-in user's budget is by user anyway).
+    const { clientId, sequenceNumber } = req.key ?? { clientId: req.session.id, sequenceNumber: 1 };
+    return validated(type, payload, clientId, sequenceNumber);
+  };
+  const body = (req: ApiRequest) => readJson(req.request, settings.maxMessageBytes);
 
+  const routes: Route[] = [
+    {
+      name: 'hello',
+      pattern: /^\/hello$/,
+      methods: {
+        GET: async (req) => {
+          await takeUserToken(req);
+          sendJson(req.response, 200, serverMessage('HELLO', dispatcher.hello(req.session)));
+          return 200;
+        },
+      },
+    },
+    {
+      name: 'staff',
+      pattern: /^\/staff$/,
+      methods: {
+        GET: (req) => {
+          const payload: Record<string, number> = {};
+          const period = intParam(req.url.searchParams.get('period'), 'query.period');
+          const sinceSeq = intParam(req.url.searchParams.get('sinceSeq'), 'query.sinceSeq');
+          if (period !== undefined) payload.period = period;
+          if (sinceSeq !== undefined) payload.sinceSeq = sinceSeq;
+          return dispatch(req, message(req, 'SYNC_REQUEST', payload));
+        },
+        POST: async (req) => dispatch(req, message(req, 'STAFF_CREATE', await body(req))),
+      },
+    },
+    {
+      name: 'staff_item',
+      pattern: /^\/staff\/([^/]+)$/,
+      methods: {
+        PATCH: async (req) => {
+          const data = await body(req);
+          if (isObject(data) && 'staffId' in data) {
+            throw apiError(ErrorCode.VALIDATION_FAILED, 'staffId comes from the path, not the body', {
+              'payload.staffId': 'not allowed in the body',
+            });
+          }
+          const staffId = pathParam(req.params[0] as string, 'staffId');
+          return dispatch(req, message(req, 'STAFF_UPDATE', isObject(data) ? { ...data, staffId } : data));
+        },
+        DELETE: (req) => {
+          const staffId = pathParam(req.params[0] as string, 'staffId');
+          const version = intParam(req.url.searchParams.get('version'), 'query.version');
+          return dispatch(req, message(req, 'STAFF_DELETE', version === undefined ? { staffId } : { staffId, version }));
+        },
+      },
+    },
+    {
+      name: 'changes',
+      pattern: /^\/changes$/,
+      methods: {
+        GET: async (req) => {
+          await takeUserToken(req);
+          return streams.open(req);
+        },
+      },
+    },
+    {
+      name: 'presence',
+      pattern: /^\/presence$/,
+      methods: { PUT: async (req) => dispatch(req, message(req, 'PRESENCE_SET', await body(req))) },
+    },
+  ];
+
+  /** The per-user budget for requests that are not protocol messages (the dispatcher takes it for those). */
+  async function takeUserToken(req: ApiRequest): Promise<void> {
+    if (!(await dispatcher.takeUserToken(req.session, req.key?.clientId ?? req.session.id))) {
+      throw apiError(
+        ErrorCode.RATE_LIMITED,
+        'too many requests from this user over all connections; slow down and send this one again',
+      );
+    }
+  }
+
+  /** Everything every route needs first: not draining, an allowed method, a sign-in, the per-client rate. */
+  async function admit(request: IncomingMessage, response: ServerResponse, url: URL, route: Route, params: string[]) {
+    const method = request.method ?? 'GET';
+    if (deps.draining()) throw apiError(ErrorCode.INTERNAL, 'the server is shutting down; send this again', undefined, 503);
+    const handler = route.methods[method];
+    if (!handler) {
+      const allowed = Object.keys(route.methods).join(', ');
+      throw apiError(ErrorCode.INVALID_MESSAGE, `${method} is not allowed here; use ${allowed}`, undefined, 405);
+    }
     const signIn = await auth.authenticate(request, url);
     if (!signIn.ok) {
       throw apiError(
@@ -294,138 +237,61 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         signIn.status,
       );
     }
-    const { identity } = signIn;
-    const isMutation = method !== 'GET';
-    const key = isMutation ? idempotencyKey(request) : undefined;
-    const bucketKey = `${identity.restaurantId}|${key?.clientId ?? request.socket.remoteAddress ?? 'unknown'}`;
+    const key = method !== 'GET' ? idempotencyKey(request) : undefined;
+    const session = sessionOf(randomUUID(), signIn.identity, undefined);
+    const bucketKey = `${session.restaurantId}|${key?.clientId ?? request.socket.remoteAddress ?? 'unknown'}`;
     if (!buckets.take(bucketKey)) {
       throw apiError(ErrorCode.RATE_LIMITED, 'too many requests; slow down and send this one again', undefined, 429);
     }
-    // As on the WebSocket: signed in, the token's user; otherwise the client instance that names itself.
-    const user = identity.userId ?? key?.clientId;
-    if (user !== undefined && !(await deps.userLimiter.take(`${identity.restaurantId}|${user}`))) {
-      deps.metrics.rateLimited.inc({ limit: 'user' });
-      throw apiError(
-        ErrorCode.RATE_LIMITED,
-        'too many requests from this user over all connections; slow down and send this one again',
-        undefined,
-        429,
-      );
-    }
-
-    if (route === 'changes') return openStream(request, response, url, identity);
-    if (route === 'hello') {
-      reply(
-        response,
-        200,
-        serverMessage('HELLO', {
-          protocolVersion: PROTOCOL_VERSION,
-          serverVersion: deps.serverVersion,
-          connectionId: randomUUID(),
-          restaurantId: identity.restaurantId,
-          role: identity.role,
-          strategy: engine.strategy,
-          limits: { maxMessageBytes: settings.maxMessageBytes, maxOutboxHint: settings.maxPendingMessages },
-        }),
-      );
-      return 200;
-    }
-    if (route === 'staff' && method === 'GET') {
-      const payload: Record<string, number> = {};
-      const period = intParam(url.searchParams.get('period'), 'query.period');
-      const sinceSeq = intParam(url.searchParams.get('sinceSeq'), 'query.sinceSeq');
-      if (period !== undefined) payload.period = period;
-      if (sinceSeq !== undefined) payload.sinceSeq = sinceSeq;
-      const message = validated<Extract<ClientMessage, { type: 'SYNC_REQUEST' }>>('SYNC_REQUEST', payload, 'http', 1);
-      const result = await engine.sync(identity.restaurantId, message.payload);
-      if (!result.ok) throw new ApiError(ERROR_STATUS[result.error.code], result.error);
-      reply(response, 200, serverMessage('SYNC_RESPONSE', result.payload, result.seq));
-      return 200;
-    }
-
-    const { clientId, sequenceNumber } = key as { clientId: string; sequenceNumber: number };
-    if (route === 'presence') {
-      const body = await readJson(request, settings.maxMessageBytes);
-      const { payload } = validated<Extract<ClientMessage, { type: 'PRESENCE_SET' }>>(
-        'PRESENCE_SET',
-        body,
-        clientId,
-        sequenceNumber,
-      );
-      // As on the WebSocket: the token's name first, then the one the client gives.
-      const userName = identity.userName ?? payload.userName ?? clientId.slice(0, 8);
-      if (!leases.set(identity.restaurantId, clientId, payload.staffId, userName)) {
-        throw apiError(ErrorCode.RATE_LIMITED, 'too many clients set presence over HTTP; try again later', undefined, 503);
-      }
-      reply(response, 200, serverMessage('PRESENCE', { editors: await deps.presence.list(identity.restaurantId) }));
-      return 200;
-    }
-    if (route === 'staff') {
-      const body = await readJson(request, settings.maxMessageBytes);
-      return mutate(response, identity, validated('STAFF_CREATE', body, clientId, sequenceNumber));
-    }
-    const staffId = staffIdOf(path);
-    if (method === 'PATCH') {
-      const body = await readJson(request, settings.maxMessageBytes);
-      if (body && typeof body === 'object' && !Array.isArray(body) && 'staffId' in body) {
-        throw apiError(ErrorCode.VALIDATION_FAILED, 'staffId comes from the path, not the body', {
-          'payload.staffId': 'not allowed in the body',
-        });
-      }
-      const payload = body && typeof body === 'object' && !Array.isArray(body) ? { ...body, staffId } : body;
-      return mutate(response, identity, validated('STAFF_UPDATE', payload, clientId, sequenceNumber));
-    }
-    const version = intParam(url.searchParams.get('version'), 'query.version');
-    const payload = version === undefined ? { staffId } : { staffId, version };
-    return mutate(response, identity, validated('STAFF_DELETE', payload, clientId, sequenceNumber));
+    return handler({ request, response, url, params, session, key });
   }
 
-  const routeOf = (path: string): Route =>
-    path === '/hello'
-      ? 'hello'
-      : path === '/staff'
-        ? 'staff'
-        : /^\/staff\/[^/]+$/.test(path)
-          ? 'staff_item'
-          : path === '/changes'
-            ? 'changes'
-            : path === '/presence'
-              ? 'presence'
-              : 'unknown';
-
   return {
-    get streams() {
-      return streams.size;
-    },
     close() {
-      for (const stream of [...streams]) stream.end('shutdown');
+      streams.close();
       buckets.stop();
       leases.stop();
     },
     async route(request, response, url) {
       if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) return false;
       const path = url.pathname.slice(API_PREFIX.length);
-      const route = routeOf(path);
+      const route = routes.find((r) => r.pattern.test(path));
+      const name = route?.name ?? 'unknown';
       try {
-        const status = await handle(request, response, url, path, route);
-        if (typeof status === 'number') requests.inc({ route, status: String(status) });
+        if (!route) throw apiError(ErrorCode.NOT_FOUND, `nothing at ${request.method} ${url.pathname}`);
+        const status = await admit(request, response, url, route, route.pattern.exec(path)?.slice(1) ?? []);
+        requests.inc({ route: name, status: String(status) });
       } catch (error) {
         if (!(error instanceof ApiError)) {
-          log.error({ err: error, route }, 'HTTP API request failed');
+          log.error({ err: error, route: name }, 'HTTP API request failed');
           if (response.headersSent) {
             response.destroy();
             return true;
           }
         }
         const failure = error instanceof ApiError ? error : apiError(ErrorCode.INTERNAL, 'internal error; send this again');
-        requests.inc({ route, status: String(failure.status) });
+        requests.inc({ route: name, status: String(failure.status) });
         const headers: Record<string, string> = {};
         if (failure.status === 429 || failure.status === 503) headers['Retry-After'] = '1';
         if (failure.status === 413 || failure.status === 415) headers.Connection = 'close';
-        if (failure.status === 405) headers.Allow = ALLOWED[route];
-        if (!response.headersSent) reply(response, failure.status, serverMessage('ERROR', failure.payload), headers);
+        if (failure.status === 405 && route) headers.Allow = Object.keys(route.methods).join(', ');
+        if (!response.headersSent) sendJson(response, failure.status, serverMessage('ERROR', failure.payload), headers);
       }
       return true;
     },
   };
+}
+
+/** The HTTP status of the dispatcher's reply to `message`. */
+function statusOf(message: ClientMessage, reply: { type: string; payload: unknown }): number {
+  switch (reply.type) {
+    case 'ACK':
+      return message.type === 'STAFF_CREATE' && !(reply.payload as { duplicate?: true }).duplicate ? 201 : 200;
+    case 'CONFLICT':
+      return 409;
+    case 'ERROR':
+      return ERROR_STATUS[(reply.payload as { code: ErrorCode }).code] ?? 400;
+    default:
+      return 200;
+  }
 }

@@ -1,21 +1,8 @@
 import { type Envelope, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
 import type { WebSocket } from 'ws';
+import type { Replier, Session } from '../../dispatch/session.ts';
 import { type ChangeBatch, ChangeGate } from '../../fanout/change-batch.ts';
 import { TokenBucket } from '../../limits/token-bucket.ts';
-
-export type Role = 'viewer' | 'editor';
-
-export interface ConnectionInfo {
-  id: string;
-  restaurantId: string;
-  role: Role;
-  /** Who signed in (the token's subject), when sign-in is on. */
-  userId: string | undefined;
-  /** When the token expires (ms since epoch), when sign-in is on. */
-  expiresAt: number | undefined;
-  /** The period index from the upgrade URL, if given. */
-  period: number | undefined;
-}
 
 export interface ConnectionLimits {
   maxBacklogBytes: number;
@@ -45,8 +32,8 @@ function scheduleFlush(connection: Connection): void {
  * One client's WebSocket: an outbound queue with a byte limit, change events held back while a
  * sync is being answered, and inbound messages processed one at a time in arrival order.
  */
-export class Connection {
-  readonly info: ConnectionInfo;
+export class Connection implements Replier {
+  readonly info: Session;
   readonly ws: WebSocket;
   readonly bucket: TokenBucket;
   /** The clientId the client's messages carry (known after its first valid message). */
@@ -67,7 +54,7 @@ export class Connection {
 
   constructor(
     ws: WebSocket,
-    info: ConnectionInfo,
+    info: Session,
     limits: ConnectionLimits,
     onOverflow: (connection: Connection, reason: CloseReason) => void,
   ) {
@@ -116,8 +103,8 @@ export class Connection {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(batch.frame(), { binary: false, compress: false });
   }
 
-  /** From now until {@link endSync}, change events are held back. */
-  beginSync(): void {
+  /** From now until {@link releaseChanges}, change events are held back (a sync is being answered). */
+  holdChanges(): void {
     this.#gate.hold();
   }
 
@@ -125,7 +112,7 @@ export class Connection {
    * The sync response covering up to `seq` has been queued: release the held change events after
    * it, in order. Without a seq (the sync failed) the held events go out as they are.
    */
-  endSync(seq: number | undefined): void {
+  releaseChanges(seq: number | undefined): void {
     for (const e of this.#gate.release(seq)) this.sendChange(e.seq, e.text, e.bytes);
   }
 

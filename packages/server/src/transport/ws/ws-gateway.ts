@@ -1,79 +1,53 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  type ClientMessage,
-  CloseCode,
-  ErrorCode,
-  type ErrorPayload,
-  PROTOCOL_VERSION,
-  parseClientFrame,
-} from '@staff-sync/protocol';
+import { CloseCode, ErrorCode, isMutation, parseClientFrame } from '@staff-sync/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
+import type { Delivery, Dispatcher } from '../../dispatch/dispatcher.ts';
+import { type Session, sessionOf } from '../../dispatch/session.ts';
 import type { ChangeFeed } from '../../engine/change-feed.ts';
-import type { SyncEngine } from '../../engine/sync-engine.ts';
 import type { Hub } from '../../fanout/hub.ts';
-import type { UserRateLimiter } from '../../limits/user-rate-limit.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { PresenceService } from '../../presence/presence-service.ts';
 import { requestIdOf } from '../request-id.ts';
 import { type CloseReason, Connection, type ConnectionLimits } from './connection.ts';
+import { type HeartbeatSettings, heartbeatVerdict, sweepEvery } from './heartbeat.ts';
+import { refuseUpgrade } from './refuse-upgrade.ts';
 import { isTeardownError } from './teardown.ts';
 
 export const WEBSOCKET_PATH = '/staff-sync';
 
-export interface GatewaySettings extends ConnectionLimits {
+export interface GatewaySettings extends ConnectionLimits, HeartbeatSettings {
   maxMessageBytes: number;
   maxConnections: number;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
   compression: boolean;
 }
 
 export interface GatewayDeps {
   settings: GatewaySettings;
-  engine: SyncEngine;
+  dispatcher: Dispatcher;
   feed: ChangeFeed;
   hub: Hub;
   presence: PresenceService;
-  /** Messages per user over all connections (and replicas, with Redis). */
-  userLimiter: UserRateLimiter;
   auth: Authenticator;
   metrics: Metrics;
   log: Logger;
-  serverVersion: string;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-/** Answer an upgrade we refuse with a plain HTTP response, then drop the socket. */
-function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: message });
-  const reason =
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ??
-    'Error';
-  const extra = Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
-  );
-  socket.destroy();
-}
-
 /**
- * The WebSocket side of the server: upgrades at /staff-sync, one {@link Connection} per socket,
- * validation of every frame, dispatch to the engine, heartbeats, and draining on shutdown.
+ * The WebSocket transport: upgrades at /staff-sync, one {@link Connection} per socket, parsing of
+ * every frame, the per-connection limits, heartbeats, and draining on shutdown. What a message
+ * means is the dispatcher's to decide.
  */
 export class WsGateway {
   readonly #deps: GatewayDeps;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
-  /** Receive time of applied mutations not yet fanned out, by restaurant|client|sequenceNumber. */
-  readonly #inFlight = new Map<string, { startedAt: number; type: string }>();
   readonly #sweeper: NodeJS.Timeout;
   #draining = false;
 
@@ -94,9 +68,7 @@ export class WsGateway {
           }
         : false,
     });
-    deps.hub.onPublished((change) => this.#finishTiming(`${change.restaurantId}|${change.clientId}|${change.sequenceNumber}`));
-    const every = Math.max(50, Math.min(1000, Math.min(settings.heartbeatIntervalMs, settings.heartbeatTimeoutMs) / 2));
-    this.#sweeper = setInterval(() => this.#sweep(), every);
+    this.#sweeper = setInterval(() => this.#sweep(), sweepEvery(settings));
     this.#sweeper.unref();
   }
 
@@ -138,35 +110,22 @@ export class WsGateway {
       return refuseUpgrade(socket, result.status, result.message);
     }
     if (socket.destroyed) return;
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const { identity } = result;
-      this.#onConnect(
-        ws,
-        {
-          id: randomUUID(),
-          restaurantId: identity.restaurantId,
-          role: identity.role,
-          userId: identity.userId,
-          expiresAt: identity.expiresAt,
-          period,
-        },
-        identity.userName,
-        requestId,
-      );
-    });
+    this.#wss.handleUpgrade(request, socket, head, (ws) =>
+      this.#onConnect(ws, sessionOf(randomUUID(), result.identity, period), requestId),
+    );
   }
 
-  #onConnect(ws: WebSocket, info: Connection['info'], userName: string | undefined, requestId: string): void {
-    const { hub, presence, metrics, log, settings, engine, serverVersion } = this.#deps;
-    const connection = new Connection(ws, info, settings, (c, reason) =>
+  #onConnect(ws: WebSocket, session: Session, requestId: string): void {
+    const { hub, presence, metrics, log, settings, dispatcher } = this.#deps;
+    const connection = new Connection(ws, session, settings, (c, reason) =>
       this.#close(c, CloseCode.TRY_AGAIN_LATER, 'send backlog limit exceeded; reconnect and resume', reason),
     );
-    const clog = log.child({ connectionId: info.id, requestId, restaurantId: info.restaurantId });
+    const clog = log.child({ connectionId: session.id, requestId, restaurantId: session.restaurantId });
     this.#connections.add(connection);
     metrics.connectionsActive.inc();
     clog.debug('connected');
 
-    ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary, userName));
+    ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
     ws.on('pong', () => {
       connection.lastSeenAt = Date.now();
       connection.pingSentAt = undefined;
@@ -180,7 +139,7 @@ export class WsGateway {
     });
     // The token's expiry closes the connection on the dot (the sweep is only a backstop for
     // tokens beyond a timer's reach), so a client asks for a fresh token as soon as it must.
-    const expiry = tokenExpiryTimer(info.expiresAt, () =>
+    const expiry = tokenExpiryTimer(session.expiresAt, () =>
       this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired'),
     );
     ws.on('close', (code) => {
@@ -192,15 +151,7 @@ export class WsGateway {
       clog.debug({ code }, 'disconnected');
     });
 
-    connection.send('HELLO', {
-      protocolVersion: PROTOCOL_VERSION,
-      serverVersion,
-      connectionId: info.id,
-      restaurantId: info.restaurantId,
-      role: info.role,
-      strategy: engine.strategy,
-      limits: { maxMessageBytes: settings.maxMessageBytes, maxOutboxHint: settings.maxPendingMessages },
-    });
+    connection.send('HELLO', dispatcher.hello(session));
     // Following the restaurant's changes comes first; messages queue behind it.
     connection.process(() =>
       hub.join(connection).catch((error: unknown) => {
@@ -211,137 +162,63 @@ export class WsGateway {
     presence.greet(connection);
   }
 
-  #onMessage(connection: Connection, data: RawData, isBinary: boolean, userName: string | undefined): void {
-    const { metrics } = this.#deps;
+  #onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
+    const { dispatcher, metrics, presence, settings } = this.#deps;
     connection.lastSeenAt = Date.now();
     // While draining, new messages are not started; the client re-sends them after reconnecting.
     if (this.#draining || connection.closed) return;
-    const startedAt = performance.now();
-    if (isBinary) {
+    const delivery: Delivery = {
+      replier: connection,
+      startedAt: performance.now(),
+      transport: 'websocket',
+      presence: {
+        set: (clientId, staffId, userName) => {
+          presence.set(connection, clientId, staffId, userName);
+          return true;
+        },
+      },
+    };
+    // Every frame takes a token, valid or not: a client sending garbage is slowed down too.
+    const withinRate = connection.bucket.take();
+    const text = isBinary ? undefined : frameText(data);
+    const parsed = text === undefined ? undefined : parseClientFrame(text);
+    if (!parsed?.ok) {
       metrics.messagesTotal.inc({ direction: 'in', type: 'invalid' });
-      this.#reply(connection, 'invalid', startedAt, {
+      const error = parsed?.error ?? {
         code: ErrorCode.INVALID_MESSAGE,
         message: 'binary frames are not accepted; send JSON text',
-      });
-      return;
-    }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
-    const parsed = parseClientFrame(text);
-    if (!parsed.ok) {
-      metrics.messagesTotal.inc({ direction: 'in', type: 'invalid' });
-      this.#reply(connection, 'invalid', startedAt, parsed.error);
+      };
+      dispatcher.refuse(delivery, 'invalid', error);
       return;
     }
     const message = parsed.value;
-    metrics.messagesTotal.inc({ direction: 'in', type: message.type });
     connection.clientId ??= message.clientId;
-    if (!connection.bucket.take()) {
+    if (!withinRate) {
       metrics.rateLimited.inc({ limit: 'rate' });
-      this.#reply(connection, message.type, startedAt, {
+      dispatcher.refuse(delivery, message.type, {
         code: ErrorCode.RATE_LIMITED,
         message: 'too many messages; slow down and send this one again',
         sequenceNumber: message.sequenceNumber,
       });
       return;
     }
-    if (message.type === 'PING') {
-      connection.send('PONG', {});
-      this.#observe(message.type, startedAt);
-      return;
-    }
-    // Signed in: the token's user; otherwise each client instance counts as a user.
-    const userKey = `${connection.info.restaurantId}|${connection.info.userId ?? message.clientId}`;
+    const session = connection.info;
+    // A PING is answered at once, ahead of queued work: it tells the client the socket is alive.
+    if (message.type === 'PING') return void dispatcher.onMessage(session, message, delivery);
     const accepted = connection.process(async () => {
-      if (!(await this.#deps.userLimiter.take(userKey))) {
-        metrics.rateLimited.inc({ limit: 'user' });
-        return this.#reply(connection, message.type, startedAt, {
-          code: ErrorCode.RATE_LIMITED,
-          message: 'too many messages from this user over all connections; slow down and send this one again',
-          sequenceNumber: message.sequenceNumber,
-        });
-      }
-      return this.#handle(connection, message, startedAt, userName);
+      // A mutation that arrived is applied even when its sender has gone since: a dropped
+      // connection must cost nothing, and the re-send after reconnecting gets the same outcome.
+      if (connection.closed && !isMutation(message)) return;
+      await dispatcher.onMessage(session, message, delivery);
     });
     if (!accepted) {
       metrics.rateLimited.inc({ limit: 'pending' });
-      this.#reply(connection, message.type, startedAt, {
+      dispatcher.refuse(delivery, message.type, {
         code: ErrorCode.RATE_LIMITED,
-        message: `more than ${this.#deps.settings.maxPendingMessages} messages are waiting; send this one again later`,
+        message: `more than ${settings.maxPendingMessages} messages are waiting; send this one again later`,
         sequenceNumber: message.sequenceNumber,
       });
     }
-  }
-
-  async #handle(connection: Connection, message: ClientMessage, startedAt: number, userName: string | undefined): Promise<void> {
-    const { engine, presence } = this.#deps;
-    const { restaurantId } = connection.info;
-    // A mutation that arrived is applied even when its sender has gone since: a dropped connection
-    // must cost nothing, and the client's re-send after reconnecting gets the same outcome.
-    if (connection.closed && !message.type.startsWith('STAFF_')) return;
-    switch (message.type) {
-      case 'SYNC_REQUEST': {
-        const payload = { ...message.payload };
-        if (payload.period === undefined && connection.info.period !== undefined) payload.period = connection.info.period;
-        connection.beginSync();
-        const result = await engine.sync(restaurantId, payload);
-        if (result.ok) {
-          connection.send('SYNC_RESPONSE', result.payload, result.seq);
-          connection.endSync(result.seq);
-        } else {
-          connection.send('ERROR', { ...result.error, sequenceNumber: message.sequenceNumber });
-          connection.endSync(undefined);
-        }
-        return this.#observe(message.type, startedAt);
-      }
-      case 'PRESENCE_SET': {
-        presence.set(
-          connection,
-          message.clientId,
-          message.payload.staffId,
-          userName ?? message.payload.userName ?? message.clientId.slice(0, 8),
-        );
-        return this.#observe(message.type, startedAt);
-      }
-      case 'STAFF_CREATE':
-      case 'STAFF_UPDATE':
-      case 'STAFF_DELETE': {
-        if (connection.info.role !== 'editor') {
-          this.#deps.metrics.staffOperations.inc({ operation: message.type.slice(6).toLowerCase(), status: 'forbidden' });
-          return this.#reply(connection, message.type, startedAt, {
-            code: ErrorCode.FORBIDDEN,
-            message: 'this sign-in may read the roster but not change it',
-            sequenceNumber: message.sequenceNumber,
-          });
-        }
-        const key = `${restaurantId}|${message.clientId}|${message.sequenceNumber}`;
-        this.#inFlight.set(key, { startedAt, type: message.type });
-        const outcome = await engine.mutate(restaurantId, message);
-        connection.send(outcome.type, outcome.payload);
-        this.#deps.metrics.messagesTotal.inc({ direction: 'out', type: outcome.type });
-        // An applied change is timed to its fan-out (which may already have happened); others end here.
-        if (outcome.type !== 'ACK' || outcome.payload.duplicate) this.#finishTiming(key);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  #reply(connection: Connection, type: string, startedAt: number, error: ErrorPayload): void {
-    connection.send('ERROR', error);
-    this.#deps.metrics.messagesTotal.inc({ direction: 'out', type: 'ERROR' });
-    this.#observe(type, startedAt);
-  }
-
-  #observe(type: string, startedAt: number): void {
-    this.#deps.metrics.messageDuration.observe({ type }, (performance.now() - startedAt) / 1000);
-  }
-
-  #finishTiming(key: string): void {
-    const entry = this.#inFlight.get(key);
-    if (!entry) return;
-    this.#inFlight.delete(key);
-    this.#observe(entry.type, entry.startedAt);
   }
 
   #close(connection: Connection, code: number, reason: string, metric: CloseReason): void {
@@ -355,24 +232,26 @@ export class WsGateway {
   }
 
   #sweep(): void {
-    const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.#deps.settings;
     const now = Date.now();
     for (const connection of this.#connections) {
       if (connection.closed) continue;
-      const { ws, info } = connection;
-      if (info.expiresAt !== undefined && now >= info.expiresAt) {
-        this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired');
-      } else if (connection.pingSentAt !== undefined && now - connection.pingSentAt > heartbeatTimeoutMs) {
-        connection.markClosed();
-        this.#deps.metrics.connectionsClosed.inc({ reason: 'heartbeat' });
-        ws.terminate();
-      } else if (connection.pingSentAt === undefined && now - connection.lastSeenAt >= heartbeatIntervalMs) {
-        connection.pingSentAt = now;
-        ws.ping();
+      switch (heartbeatVerdict(connection, this.#deps.settings, now)) {
+        case 'expired':
+          this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired');
+          break;
+        case 'dead':
+          connection.markClosed();
+          this.#deps.metrics.connectionsClosed.inc({ reason: 'heartbeat' });
+          connection.ws.terminate();
+          break;
+        case 'ping':
+          connection.pingSentAt = now;
+          connection.ws.ping();
+          break;
+        case 'alive':
+          break;
       }
     }
-    const stale = performance.now() - 30_000;
-    for (const [key, entry] of this.#inFlight) if (entry.startedAt < stale) this.#inFlight.delete(key);
   }
 
   /**
@@ -401,4 +280,8 @@ export class WsGateway {
     clearInterval(this.#sweeper);
     log.info({ connections: connections.length }, 'connections closed with 1012');
   }
+}
+
+function frameText(data: RawData): string {
+  return Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
 }
