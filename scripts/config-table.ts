@@ -1,6 +1,7 @@
 // Prints the settings table of docs/configuration.md from the server's own definitions.
 // `node scripts/config-table.ts` after changing a setting; a test keeps the doc and the code equal.
-import { flagOf, SETTINGS } from '../packages/server/src/config.ts';
+import { flagOf } from '../packages/server/src/config/load.ts';
+import { SETTINGS } from '../packages/server/src/config/settings.ts';
 
 export function configTable(): string {
   const rows = SETTINGS.map((s) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { exportRoster, importRoster } from './commands/roster-io.ts';
-import { ConfigError, describeSettings, loadConfig } from './config.ts';
+import { type CommandLine, ConfigError, describeSettings, loadConfig, parseCommandLine } from './config/load.ts';
 import { startServer } from './server.ts';
 import { migrate } from './storage/migrate.ts';
 import { openDatabase } from './storage/open.ts';
@@ -21,87 +21,113 @@ Every option is also an environment variable:
 ${describeSettings()}
 `;
 
-function takeOption(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  const arg = args[i] as string;
-  if (arg.includes('=')) {
-    args.splice(i, 1);
-    return arg.slice(name.length + 1);
-  }
-  const value = args[i + 1];
-  if (value === undefined) throw new ConfigError([`${name} needs a value`]);
-  args.splice(i, 2);
-  return value;
+/** The options of the commands themselves (every command also takes every setting). */
+const COMMAND_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  restaurant: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+interface Command {
+  /** Own options it takes besides the settings. */
+  options: readonly (keyof typeof COMMAND_OPTIONS)[];
+  /** Positional arguments after the command's name: [min, max]. */
+  args: [number, number];
+  argsHelp?: string;
+  /** Exit code, or -1 to keep running (serve). */
+  run(line: CommandLine, args: string[]): Promise<number>;
 }
 
+const text = (line: CommandLine, name: string): string | undefined => line.options[name] as string | undefined;
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    options: [],
+    args: [0, 0],
+    async run(line) {
+      const server = await startServer(loadConfig(process.env, line));
+      let signals = 0;
+      const stop = (signal: string) => {
+        // A second signal exits at once, without logging first: when the log destination is what
+        // blocks (a stuck stdout), this is the way out.
+        if (++signals > 1) process.exit(1);
+        server.log.info(`${signal} received`);
+        server.shutdown().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            server.log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      return -1;
+    },
+  },
+  migrate: {
+    options: [],
+    args: [0, 0],
+    async run(line) {
+      const db = await openDatabase(loadConfig(process.env, line));
+      try {
+        const applied = await migrate(db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is current\n');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  export: {
+    options: ['restaurant', 'out'],
+    args: [0, 0],
+    async run(line) {
+      const config = loadConfig(process.env, line);
+      await exportRoster(config, text(line, 'restaurant') ?? config.defaultRestaurantId, text(line, 'out'));
+      return 0;
+    },
+  },
+  import: {
+    options: ['restaurant'],
+    args: [1, 1],
+    argsHelp: 'import needs a FILE (JSON: an array of members, or the output of export)',
+    async run(line, [file]) {
+      const config = loadConfig(process.env, line);
+      const result = await importRoster(config, text(line, 'restaurant') ?? config.defaultRestaurantId, file as string, (l) =>
+        process.stderr.write(`${l}\n`),
+      );
+      return result.failed > 0 ? 1 : 0;
+    },
+  },
+};
+
 async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  if (args.includes('--help') || args.includes('-h')) {
+  const line = parseCommandLine(argv, COMMAND_OPTIONS);
+  if (line.options.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (args.includes('--version')) {
+  if (line.options.version) {
     process.stdout.write(`${SERVER_VERSION}\n`);
     return 0;
   }
-  const command = args[0] && !args[0].startsWith('--') ? (args.shift() as string) : 'serve';
-
-  if (command === 'serve') {
-    const config = loadConfig(process.env, args);
-    const server = await startServer(config);
-    let signals = 0;
-    const stop = (signal: string) => {
-      // A second signal exits at once, without logging first: when the log destination is what
-      // blocks (a stuck stdout), this is the way out.
-      if (++signals > 1) process.exit(1);
-      server.log.info(`${signal} received`);
-      server.shutdown().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          server.log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    return -1; // keep running
+  const [name = 'serve', ...args] = line.positionals;
+  const command = COMMANDS[name];
+  if (!command || !Object.hasOwn(COMMANDS, name)) {
+    process.stderr.write(`unknown command "${name}"\n\n${USAGE}`);
+    return 2;
   }
-
-  if (command === 'migrate') {
-    const config = loadConfig(process.env, args);
-    const db = await openDatabase(config);
-    try {
-      const applied = await migrate(db);
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is current\n');
-    } finally {
-      await db.close();
-    }
-    return 0;
+  const problems: string[] = [];
+  for (const option of Object.keys(line.options)) {
+    if (!(command.options as readonly string[]).includes(option)) problems.push(`--${option} is not an option of ${name}`);
   }
-
-  if (command === 'export') {
-    const restaurant = takeOption(args, '--restaurant');
-    const out = takeOption(args, '--out');
-    const config = loadConfig(process.env, args);
-    await exportRoster(config, restaurant ?? config.defaultRestaurantId, out);
-    return 0;
-  }
-
-  if (command === 'import') {
-    const restaurant = takeOption(args, '--restaurant');
-    const file = args[0] && !args[0].startsWith('--') ? (args.shift() as string) : undefined;
-    if (!file) throw new ConfigError(['import needs a FILE (JSON: an array of members, or the output of export)']);
-    const config = loadConfig(process.env, args);
-    const result = await importRoster(config, restaurant ?? config.defaultRestaurantId, file, (line) =>
-      process.stderr.write(`${line}\n`),
-    );
-    return result.failed > 0 ? 1 : 0;
-  }
-
-  process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-  return 2;
+  const [min, max] = command.args;
+  if (args.length < min) problems.push(command.argsHelp ?? `${name} needs ${min} argument(s)`);
+  if (args.length > max) problems.push(`unexpected argument ${JSON.stringify(args[max])}`);
+  if (problems.length) throw new ConfigError([...line.problems, ...problems]);
+  return command.run({ ...line, positionals: [] }, args);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,6 @@
 export { type Authenticator, type Identity, openAccess } from './auth/authenticator.ts';
-export { type Config, ConfigError, loadConfig, SETTINGS } from './config.ts';
+export { ConfigError, loadConfig } from './config/load.ts';
+export { type Config, SETTINGS } from './config/settings.ts';
 export { createLogger } from './logger.ts';
 export { type RunningServer, type ServerOptions, startServer } from './server.ts';
 export type { Db } from './storage/db.ts';

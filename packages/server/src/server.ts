@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Authenticator } from './auth/authenticator.ts';
 import { authenticatorFor } from './auth/authenticator-for.ts';
-import type { Config } from './config.ts';
+import type { Config } from './config/settings.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { MutationTimer } from './dispatch/mutation-timer.ts';
 import { ChangeFeed } from './engine/change-feed.ts';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CloseCode, ErrorCode } from '@staff-sync/protocol';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConfigError, loadConfig } from '../src/config.ts';
+import { type ConfigError, loadConfig } from '../src/config/load.ts';
 import { metricValue } from './support/metrics.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { es256Token, hs256Token, TEST_JWT_SECRET } from './support/tokens.ts';

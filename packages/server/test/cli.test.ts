@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type ConfigError, loadConfig } from '../src/config.ts';
+import { type ConfigError, loadConfig } from '../src/config/load.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}) =>

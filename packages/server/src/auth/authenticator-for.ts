@@ -1,4 +1,5 @@
-import { type Config, signInEnabled } from '../config.ts';
+import { signInEnabled } from '../config/checks.ts';
+import type { Config } from '../config/settings.ts';
 import { type Authenticator, openAccess, withAllowedOrigins } from './authenticator.ts';
 import { jwtAuth } from './jwt-auth.ts';
 

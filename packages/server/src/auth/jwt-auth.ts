@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/settings.ts';
 import type { Authenticator, AuthResult } from './authenticator.ts';
 
 export type JwtSettings = Pick<

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { envelope, STAFF_FIELDS, validateClientMessage } from '@staff-sync/protocol';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/settings.ts';
 import { applyMutation } from '../engine/apply-mutation.ts';
 import { migrate } from '../storage/migrate.ts';
 import { openDatabase } from '../storage/open.ts';
