@@ -5,4 +5,5 @@ export * from './parse.ts';
 export * from './periods.ts';
 export * from './schemas.ts';
 export * from './staff.ts';
+export * from './staff-row.ts';
 export * from './types.ts';

@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { type ConflictStrategy, envelope, type MutationMessage, type StaffChanges } from '@staff-sync/protocol';
+import {
+  type ChangePayload,
+  type ConflictStrategy,
+  envelope,
+  type MutationMessage,
+  type StaffChanges,
+} from '@staff-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMutation, type MutationOutcome } from '../src/engine/apply-mutation.ts';
 import { ChangeFeed } from '../src/engine/change-feed.ts';
+import { readChangesSince } from '../src/engine/changes.ts';
+import type { ChangeRecord } from '../src/engine/collections/collection.ts';
 import { periodsFor } from '../src/engine/periods.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
+import { pruneOld } from '../src/storage/change-log.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate, pendingMigrations } from '../src/storage/migrate.ts';
-import type { ChangeRecord } from '../src/storage/rows.ts';
-import { pruneOld, readChangesSince, readSnapshot } from '../src/storage/staff-queries.ts';
+import { readSnapshot } from '../src/storage/staff-queries.ts';
+
+/** The staff event payload of a change record. */
+const staffChange = (c: ChangeRecord | undefined) => c?.payload as ChangePayload;
 
 /**
  * One storage suite, run against every driver (PGlite and PostgreSQL): migrations, triggers,
@@ -296,13 +307,26 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
       expect(members.reduce((n, m) => n + m.version, 0)).toBe(63);
     });
 
+    it('records the collection and the signed-in user of each change; other writers have none', async () => {
+      const rid = restaurant();
+      const signedIn = { restaurantId: rid, strategy: 'merge' as const, userId: 'user-7', userName: '佐藤' };
+      const created = await applyMutation(db, signedIn, mutation('STAFF_CREATE', { name: 'Taro', position: 'Chef' }));
+      if (created.type !== 'ACK') throw new Error('create failed');
+      await db.query(`update staff set position = 'Sous' where id = $1`, [created.payload.staffId]);
+      const delta = await readChangesSince(db, rid, 0, 100);
+      expect(delta?.changes.map((c) => [c.seq, c.collection, c.userId, c.userName])).toEqual([
+        [1, 'staff', 'user-7', '佐藤'],
+        [2, 'staff', null, null],
+      ]);
+    });
+
     it('gives the delta since a seq, or null when it cannot', async () => {
       const rid = restaurant();
       const { staffId } = await create(rid);
       for (const name of ['B', 'C', 'D']) await update(rid, staffId, { name });
       const delta = await readChangesSince(db, rid, 1, 100);
       expect(delta?.seq).toBe(4);
-      expect(delta?.changes.map((c) => [c.seq, c.op, c.changes])).toEqual([
+      expect(delta?.changes.map((c) => [c.seq, c.type, staffChange(c).changes])).toEqual([
         [2, 'STAFF_UPDATE', { name: 'B' }],
         [3, 'STAFF_UPDATE', { name: 'C' }],
         [4, 'STAFF_UPDATE', { name: 'D' }],
@@ -363,12 +387,12 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
         await update(rid, staffId, { position: 'Sous' }, 1, 'merge', 'writer-x');
         await db.query(`update staff set department = 'ホール' where id = $1`, [staffId]);
         await until(() => seen.length === 3);
-        expect(seen.map((c) => [c.restaurantId, c.seq, c.op, c.clientId, c.changes])).toEqual([
+        expect(seen.map((c) => [c.restaurantId, c.seq, c.type, c.clientId, staffChange(c).changes])).toEqual([
           [rid, 1, 'STAFF_CREATE', 'c1', expect.objectContaining({ name: 'Taro' })],
           [rid, 2, 'STAFF_UPDATE', 'writer-x', { position: 'Sous' }],
           [rid, 3, 'STAFF_UPDATE', 'database', { department: 'ホール' }],
         ]);
-        expect(seen[2]?.staff).toMatchObject({ version: 3, department: 'ホール', position: 'Sous' });
+        expect(staffChange(seen[2]).staff).toMatchObject({ version: 3, department: 'ホール', position: 'Sous' });
         await feed.stop();
       });
 
@@ -383,7 +407,7 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
         await until(() => seen.length === 5);
         expect(dropped).toBeGreaterThan(0);
         expect(seen.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5]);
-        expect(seen.map((c) => c.staff.name)).toEqual(['Taro', 'B', 'C', 'D', 'E']);
+        expect(seen.map((c) => staffChange(c).staff.name)).toEqual(['Taro', 'B', 'C', 'D', 'E']);
         await feed.stop();
       });
 
@@ -396,7 +420,7 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
         const { staffId } = await create(rid);
         await db.query(`update staff set name = 'Big', notes = repeat('x', 9000) where id = $1`, [staffId]);
         await until(() => seen.length === 2);
-        expect(seen[1]).toMatchObject({ seq: 2, changes: { name: 'Big' }, staff: { name: 'Big' } });
+        expect(seen[1]).toMatchObject({ seq: 2, payload: { changes: { name: 'Big' }, staff: { name: 'Big' } } });
         await feed.stop();
       });
     });

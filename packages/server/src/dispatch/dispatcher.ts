@@ -145,7 +145,7 @@ export class Dispatcher {
     }
     const key = MutationTimer.key(session.restaurantId, message.clientId, message.sequenceNumber);
     timer.start(key, message.type, delivery.startedAt);
-    const outcome = await engine.mutate(session.restaurantId, message);
+    const outcome = await engine.mutate(session, message);
     delivery.replier.send(outcome.type, outcome.payload);
     this.#count(delivery, 'out', outcome.type);
     // An applied change is timed to its fan-out (which may already have happened); others end here.

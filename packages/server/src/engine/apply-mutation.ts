@@ -1,25 +1,18 @@
 import {
   type AckPayload,
-  type ConflictPayload,
   type ConflictStrategy,
   ErrorCode,
   type ErrorPayload,
   type MutationMessage,
   type StaffChanges,
+  type StaffRow,
+  staffRowToMember,
 } from '@staff-sync/protocol';
 import type { Db } from '../storage/db.ts';
-import { rowToMember, type StaffRow } from '../storage/rows.ts';
+import type { MutationContext, MutationOutcome } from './collections/collection.ts';
 import { fingerprint } from './fingerprint.ts';
 
-export type MutationOutcome =
-  | { type: 'ACK'; payload: AckPayload }
-  | { type: 'CONFLICT'; payload: ConflictPayload }
-  | { type: 'ERROR'; payload: ErrorPayload };
-
-export interface MutationContext {
-  restaurantId: string;
-  strategy: ConflictStrategy;
-}
+export type { MutationContext, MutationOutcome };
 
 /** What `staff_sync_apply` returns (migration 002). */
 type StoredOutcome =
@@ -41,7 +34,7 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 /**
- * Apply one validated mutation as one transaction (DESIGN.md invariant 1), in one round trip:
+ * Apply one validated staff mutation as one transaction (docs/architecture.md, "A mutation"), in one round trip:
  * `staff_sync_apply` claims its (client, sequenceNumber), locks the member, decides by version and
  * strategy, writes, and records the outcome; the triggers add the change-log row, the seq and the
  * notification in the same transaction, so nothing is visible before commit. A repeat gets the
@@ -67,6 +60,8 @@ export async function applyMutation(db: Db, ctx: MutationContext, message: Mutat
     [kind, staffId, changes, version] = ['delete', message.payload.staffId, { isActive: false }, message.payload.version ?? null];
   }
   const params = [
+    ctx.userId ?? null,
+    ctx.userName ?? null,
     ctx.restaurantId,
     clientId,
     sequenceNumber,
@@ -80,7 +75,7 @@ export async function applyMutation(db: Db, ctx: MutationContext, message: Mutat
   for (let attempt = 1; ; attempt++) {
     try {
       const rows = await db.query<{ outcome: StoredOutcome | string }>(
-        'select staff_sync_apply($1, $2, $3, $4, $5, $6::uuid, $7::text::jsonb, $8::integer, $9) as outcome',
+        'select staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11) as outcome',
         params,
       );
       const raw = rows[0]?.outcome;
@@ -113,7 +108,7 @@ function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: S
           staffId: outcome.staffId,
           strategy: outcome.strategy,
           baseVersion: outcome.baseVersion,
-          current: rowToMember(outcome.current),
+          current: staffRowToMember(outcome.current),
           attempted,
           conflictingFields: outcome.conflictingFields,
         },

@@ -1,11 +1,11 @@
-import type { ChangeEvent } from '@staff-sync/protocol';
-import type { ChangeRecord } from '../storage/rows.ts';
+import type { Envelope } from '@staff-sync/protocol';
+import type { ChangeRecord } from './collections/collection.ts';
 
-/** The wire form of a committed change (PROTOCOL.md, server to client). */
-export function toChangeEvent(change: ChangeRecord): ChangeEvent {
+/** The wire form of a committed change of any collection: its event, with `seq` and its originator. */
+export function toChangeEvent(change: ChangeRecord): Envelope & { seq: number } {
   return {
-    type: change.op,
-    payload: { staffId: change.staff.id, staff: change.staff, changes: change.changes, version: change.staff.version },
+    type: change.type,
+    payload: change.payload,
     timestamp: change.committedAt,
     clientId: change.clientId,
     sequenceNumber: change.sequenceNumber,

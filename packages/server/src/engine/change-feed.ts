@@ -1,8 +1,11 @@
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { currentSeq } from '../storage/change-log.ts';
 import type { Db } from '../storage/db.ts';
-import { type ChangeRecord, type ChangeRow, changeRowToRecord } from '../storage/rows.ts';
-import { currentSeq, readChangeRows } from '../storage/staff-queries.ts';
+import type { ChangeRow } from '../storage/rows.ts';
+import { readChanges } from './changes.ts';
+import type { ChangeRecord } from './collections/collection.ts';
+import { changeRecordOf } from './collections/index.ts';
 
 export const CHANGES_CHANNEL = 'staff_sync_changes';
 
@@ -102,7 +105,7 @@ export class ChangeFeed {
     if (!row?.restaurant_id || row.seq === undefined) return;
     const restaurantId = String(row.restaurant_id);
     const seq = Number(row.seq);
-    const record = row.truncated ? undefined : changeRowToRecord(row as ChangeRow);
+    const record = row.truncated ? undefined : changeRecordOf(row as ChangeRow);
     this.#enqueue(restaurantId, (stream) => this.#advance(restaurantId, stream, seq, record));
   }
 
@@ -139,7 +142,7 @@ export class ChangeFeed {
       return;
     }
     this.#metrics.feedGapsFilled.inc();
-    const missed = await readChangeRows(this.#db, restaurantId, stream.lastSeq, seq);
+    const missed = await readChanges(this.#db, restaurantId, stream.lastSeq, seq);
     for (const change of missed) this.#deliver(stream, change);
     if (stream.lastSeq < seq) {
       // Pruned from the log (or never there): subscribers detect the gap and resume.

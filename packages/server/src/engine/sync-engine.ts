@@ -1,4 +1,5 @@
 import {
+  type ChangeEvent,
   type ConflictStrategy,
   ErrorCode,
   type ErrorPayload,
@@ -9,9 +10,11 @@ import {
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/db.ts';
-import { readChangesSince, readSnapshot } from '../storage/staff-queries.ts';
-import { applyMutation, type MutationOutcome } from './apply-mutation.ts';
+import { readSnapshot } from '../storage/staff-queries.ts';
 import { toChangeEvent } from './change-event.ts';
+import { readChangesSince } from './changes.ts';
+import type { Actor, MutationOutcome } from './collections/collection.ts';
+import { collectionOf } from './collections/index.ts';
 import { currentPeriodIndex, type PeriodSettings, periodsFor } from './periods.ts';
 
 export interface EngineSettings extends PeriodSettings {
@@ -19,7 +22,8 @@ export interface EngineSettings extends PeriodSettings {
   deltaMaxChanges: number;
 }
 
-const OPERATION = { STAFF_CREATE: 'create', STAFF_UPDATE: 'update', STAFF_DELETE: 'delete' } as const;
+/** The metric label of a mutation type (`create`, `update`, `delete`, as its collection names it). */
+const operationOf = (type: MutationMessage['type']): string => collectionOf(type).operations[type] ?? type.toLowerCase();
 
 export type SyncResult = { ok: true; seq: number; payload: SyncResponsePayload } | { ok: false; error: ErrorPayload };
 
@@ -46,15 +50,21 @@ export class SyncEngine {
 
   /** A mutation refused because the sign-in may not change anything: counted like the others. */
   countForbidden(type: MutationMessage['type']): void {
-    this.#metrics.staffOperations.inc({ operation: OPERATION[type], status: 'forbidden' });
+    this.#metrics.staffOperations.inc({ operation: operationOf(type), status: 'forbidden' });
   }
 
   /** Apply a validated mutation. Database failures become an INTERNAL error (nothing written). */
-  async mutate(restaurantId: string, message: MutationMessage): Promise<MutationOutcome> {
-    const operation = OPERATION[message.type];
+  async mutate(actor: Actor, message: MutationMessage): Promise<MutationOutcome> {
+    const { restaurantId } = actor;
+    const collection = collectionOf(message.type);
+    const operation = operationOf(message.type);
     let outcome: MutationOutcome;
     try {
-      outcome = await applyMutation(this.#db, { restaurantId, strategy: this.#settings.conflictStrategy }, message);
+      outcome = await collection.apply(
+        this.#db,
+        { restaurantId, userId: actor.userId, userName: actor.userName, strategy: this.#settings.conflictStrategy },
+        message,
+      );
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
     } catch (error) {
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'error' });
@@ -105,7 +115,12 @@ export class SyncEngine {
       if (request.sinceSeq !== undefined) {
         const delta = await readChangesSince(this.#db, restaurantId, request.sinceSeq, this.#settings.deltaMaxChanges);
         this.#metrics.databaseOperations.inc({ operation: 'changes', status: 'success' });
-        if (delta) return { ok: true, seq: delta.seq, payload: { full: false, changes: delta.changes.map(toChangeEvent) } };
+        if (delta)
+          return {
+            ok: true,
+            seq: delta.seq,
+            payload: { full: false, changes: delta.changes.map(toChangeEvent) as ChangeEvent[] },
+          };
       }
       const periods = await periodsFor(this.#db, restaurantId, this.#settings);
       const period = request.period ?? currentPeriodIndex(periods);

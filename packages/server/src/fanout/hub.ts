@@ -2,8 +2,8 @@ import type { ServerMessage } from '@staff-sync/protocol';
 import type { Session } from '../dispatch/session.ts';
 import { toChangeEvent } from '../engine/change-event.ts';
 import type { ChangeFeed } from '../engine/change-feed.ts';
+import type { ChangeRecord } from '../engine/collections/collection.ts';
 import type { Metrics } from '../metrics.ts';
-import type { ChangeRecord } from '../storage/rows.ts';
 import { ChangeBatch, type HubEvent } from './change-batch.ts';
 
 /** Anything that receives a restaurant's change events: a WebSocket connection, an SSE stream. */

@@ -1,15 +1,8 @@
-import type { Period, StaffMember } from '@staff-sync/protocol';
+import { type Period, type StaffMember, type StaffRow, staffRowToMember } from '@staff-sync/protocol';
+import { currentSeq } from './change-log.ts';
 import type { Db, Queryable } from './db.ts';
-import { type ChangeRecord, type ChangeRow, changeRowToRecord, rowToMember, type StaffRow } from './rows.ts';
 
-/** The statements the sync engine runs besides `staff_sync_apply`. All parameterized. */
-
-export async function currentSeq(q: Queryable, restaurantId: string): Promise<number> {
-  const rows = await q.query<{ seq: number | string }>('select seq from staff_sync_counters where restaurant_id = $1', [
-    restaurantId,
-  ]);
-  return rows[0] ? Number(rows[0].seq) : 0;
-}
+/** The roster's reads besides `staff_sync_apply`. All parameterized. */
 
 export interface Snapshot {
   seq: number;
@@ -24,38 +17,8 @@ export async function readSnapshot(db: Db, restaurantId: string): Promise<Snapsh
       'select * from staff where restaurant_id = $1 and is_active order by staff_order, created_at, id',
       [restaurantId],
     );
-    return { seq, members: rows.map(rowToMember) };
+    return { seq, members: rows.map(staffRowToMember) };
   }, 'repeatable read');
-}
-
-/**
- * The changes after `sinceSeq`, or null when they cannot all be given (the log was pruned past
- * them, there are more than `limit`, or `sinceSeq` is ahead of this database).
- */
-export async function readChangesSince(
-  db: Db,
-  restaurantId: string,
-  sinceSeq: number,
-  limit: number,
-): Promise<{ seq: number; changes: ChangeRecord[] } | null> {
-  return db.transaction(async (tx) => {
-    const seq = await currentSeq(tx, restaurantId);
-    if (sinceSeq > seq) return null;
-    if (sinceSeq === seq) return { seq, changes: [] };
-    if (seq - sinceSeq > limit) return null;
-    const rows = await readChangeRows(tx, restaurantId, sinceSeq, seq);
-    if (rows.length !== seq - sinceSeq) return null;
-    return { seq, changes: rows };
-  }, 'repeatable read');
-}
-
-/** Change-log rows with `after < seq <= upTo`, in seq order. */
-export async function readChangeRows(q: Queryable, restaurantId: string, after: number, upTo: number): Promise<ChangeRecord[]> {
-  const rows = await q.query<ChangeRow & Record<string, unknown>>(
-    'select * from staff_sync_changes where restaurant_id = $1 and seq > $2 and seq <= $3 order by seq',
-    [restaurantId, after, upTo],
-  );
-  return rows.map(changeRowToRecord);
 }
 
 /** The restaurant's own periods, when it has any (else the caller uses the default periods). */
@@ -66,24 +29,4 @@ export async function readPeriods(q: Queryable, restaurantId: string): Promise<P
     [restaurantId],
   );
   return rows.map((r, index) => ({ index, startDate: String(r.start_date), endDate: String(r.end_date), label: r.label }));
-}
-
-/** Delete change-log and dedupe rows older than their retention; returns the counts removed. */
-export async function pruneOld(
-  db: Db,
-  changeLogHours: number,
-  dedupeHours: number,
-): Promise<{ changes: number; mutations: number }> {
-  const count = async (table: string, hours: number): Promise<number> => {
-    const rows = await db.query<{ n: number | string }>(
-      `with d as (delete from ${table} where created_at < now() - make_interval(hours => $1) returning 1)
-       select count(*) as n from d`,
-      [hours],
-    );
-    return Number(rows[0]?.n ?? 0);
-  };
-  return {
-    changes: await count('staff_sync_changes', changeLogHours),
-    mutations: await count('staff_sync_mutations', dedupeHours),
-  };
 }

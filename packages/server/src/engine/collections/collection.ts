@@ -1,0 +1,51 @@
+import type { AckPayload, ConflictPayload, ConflictStrategy, ErrorPayload, MutationMessage } from '@staff-sync/protocol';
+import type { Db } from '../../storage/db.ts';
+import type { ChangeRow } from '../../storage/rows.ts';
+
+/**
+ * A collection is what staff-sync keeps in step for a restaurant: the roster, the schedule's
+ * cells, ... Each one declares its table and rules here; the change log, the restaurant's seq,
+ * deduplication, fan-out and resume are the same for all (docs/architecture.md, "Collections").
+ */
+export interface Collection {
+  /** Its name in the change log (`staff_sync_changes.collection`) and in metrics. */
+  readonly name: string;
+  /** The client messages that change it, with the operation each counts as in metrics. */
+  readonly operations: Readonly<Partial<Record<MutationMessage['type'], string>>>;
+  /** Apply one validated mutation as one transaction: dedupe, version, strategy, write, log. */
+  apply(db: Db, ctx: MutationContext, message: MutationMessage): Promise<MutationOutcome>;
+  /** The change event (type and payload) a change-log row of this collection stands for. */
+  event(row: ChangeRow): { type: string; payload: unknown };
+}
+
+export type MutationOutcome =
+  | { type: 'ACK'; payload: AckPayload }
+  | { type: 'CONFLICT'; payload: ConflictPayload }
+  | { type: 'ERROR'; payload: ErrorPayload };
+
+/** Who makes a mutation: the restaurant, and the signed-in user when sign-in is on. */
+export interface Actor {
+  restaurantId: string;
+  userId?: string | undefined;
+  userName?: string | undefined;
+}
+
+export interface MutationContext extends Actor {
+  strategy: ConflictStrategy;
+}
+
+/** A committed change of any collection, as the feed, the fan-out and resume pass it around. */
+export interface ChangeRecord {
+  restaurantId: string;
+  seq: number;
+  collection: string;
+  /** The change event's type (STAFF_UPDATE, ...). */
+  type: string;
+  /** The change event's payload, as the project's own client receives it. */
+  payload: unknown;
+  clientId: string;
+  sequenceNumber: number;
+  userId: string | null;
+  userName: string | null;
+  committedAt: string;
+}
