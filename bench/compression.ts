@@ -20,7 +20,7 @@ function envelope(type: string, payload: unknown, n: number) {
 
 function open(url: string, deflate: boolean): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: deflate });
+    const ws = new WebSocket(url, 'staff-sync.v1', { perMessageDeflate: deflate });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < N; i += Number(opts.concurrency)) {
       const batch = Array.from({ length: Math.min(Number(opts.concurrency), N - i) }, () => {
-        const ws = new WebSocket(server.wsUrl, { perMessageDeflate: opts.compression });
+        const ws = new WebSocket(server.wsUrl, 'staff-sync.v1', { perMessageDeflate: opts.compression });
         ws.on('message', (data) => {
           if (data.toString().includes('"type":"STAFF_CREATE"')) received.add(ws);
         });

@@ -186,7 +186,7 @@ function onMessage(client: Client, data: Buffer): void {
 function connect(): Promise<Client> {
   return new Promise((resolve, reject) => {
     const headers = opts.token ? { Authorization: `Bearer ${opts.token}` } : undefined;
-    const ws = new WebSocket(opts.url, { perMessageDeflate: false, headers });
+    const ws = new WebSocket(opts.url, 'staff-sync.v1', { perMessageDeflate: false, headers });
     const client: Client = { id: randomUUID(), ws, seq: 0, synced: false, next: 1, got: undefined };
     ws.on('message', (data) => onMessage(client, data as Buffer));
     ws.once('open', () => {

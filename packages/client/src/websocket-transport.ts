@@ -1,4 +1,4 @@
-import { CloseCode } from '@staff-sync/protocol';
+import { CloseCode, SUBPROTOCOLS } from '@staff-sync/protocol';
 import type { CloseInfo, Transport, TransportFactory } from './transport.ts';
 
 /** The WebSocket transport: `GET /staff-sync?period=&token=`, one JSON text frame per message or batch. */
@@ -21,7 +21,8 @@ export const webSocketTransport: TransportFactory = (options) => {
       if (options.period !== undefined) url.searchParams.set('period', String(options.period));
       if (options.token) url.searchParams.set('token', options.token);
       try {
-        socket = new WebSocket(url);
+        // The subprotocols this client speaks, best first; the server picks one (docs/protocol.md, "Dialects").
+        socket = new WebSocket(url, Object.keys(SUBPROTOCOLS));
       } catch (error) {
         // A malformed URL or a blocked port throws synchronously; report it like any failed open.
         queueMicrotask(() => finish({ code: 1006, reason: String(error) }));

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ErrorCode, type FieldErrors } from './errors.ts';
+import { normalizePlain, type PlainContext } from './plain-dialect.ts';
 import { clientPayloadSchemas, envelopeSchema, serverMessageSchema } from './schemas.ts';
 import type { ClientMessage, ErrorPayload, ServerMessage } from './types.ts';
 
@@ -37,18 +38,29 @@ function failure(code: ErrorCode, message: string, raw: unknown, fields?: FieldE
   return { ok: false, error };
 }
 
+export interface ValidateOptions {
+  /** The message came from a plain-dialect client: its looser envelope and extra fields are taken. */
+  plain?: PlainContext;
+}
+
 /**
  * Validate an already-parsed client message: envelope, then type, then payload. The value's
- * payload is normalized (strings trimmed, the derived `type` dropped).
+ * payload is normalized (strings trimmed, the derived `type` dropped). A plain message without
+ * `sequenceNumber` gets one below zero from `options.plain`: it is applied but never deduplicated.
  */
-export function validateClientMessage(raw: unknown): ParseResult<ClientMessage> {
+export function validateClientMessage(input: unknown, options: ValidateOptions = {}): ParseResult<ClientMessage> {
+  let raw = input;
+  let unsequenced = false;
+  if (options.plain) ({ raw, unsequenced } = normalizePlain(input, options.plain.connectionId, () => new Date().toISOString()));
+  // A reply names the message by its own sequenceNumber, never by one filled in for it.
+  const named = unsequenced ? undefined : raw;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return failure(ErrorCode.INVALID_MESSAGE, 'a message must be a JSON object', raw);
+    return failure(ErrorCode.INVALID_MESSAGE, 'a message must be a JSON object', named);
   }
   const envelope = v.safeParse(envelopeSchema, raw);
   if (!envelope.success) {
     const fields = fieldErrors(envelope.issues);
-    return failure(ErrorCode.INVALID_MESSAGE, `invalid envelope: ${describe(fields)}`, raw, fields);
+    return failure(ErrorCode.INVALID_MESSAGE, `invalid envelope: ${describe(fields)}`, named, fields);
   }
   const { type, payload } = envelope.output;
   const schema = clientPayloadSchemas[type as keyof typeof clientPayloadSchemas];
@@ -56,13 +68,16 @@ export function validateClientMessage(raw: unknown): ParseResult<ClientMessage> 
     return failure(
       ErrorCode.UNKNOWN_TYPE,
       `unknown message type "${type.slice(0, 40)}"; expected one of ${Object.keys(clientPayloadSchemas).join(', ')}`,
-      raw,
+      named,
     );
   }
   const parsed = v.safeParse(schema as v.GenericSchema, payload);
   if (!parsed.success) {
     const fields = fieldErrors(parsed.issues, 'payload');
-    return failure(ErrorCode.VALIDATION_FAILED, `invalid ${type}: ${describe(fields)}`, raw, fields);
+    const unknownMember = options.plain ? unknownMemberId(payload, fields) : undefined;
+    // The plan's clients (and its load test) name members by ids that are no UUIDs: no such member.
+    if (unknownMember !== undefined) return failure(ErrorCode.NOT_FOUND, `staff member ${unknownMember} does not exist`, named);
+    return failure(ErrorCode.VALIDATION_FAILED, `invalid ${type}: ${describe(fields)}`, named, fields);
   }
   const normalized = stripDerived(type, parsed.output as Record<string, unknown>);
   return {
@@ -72,9 +87,19 @@ export function validateClientMessage(raw: unknown): ParseResult<ClientMessage> 
       payload: normalized,
       timestamp: envelope.output.timestamp,
       clientId: envelope.output.clientId,
-      sequenceNumber: envelope.output.sequenceNumber,
+      sequenceNumber: unsequenced && options.plain ? options.plain.unsequenced() : envelope.output.sequenceNumber,
     } as ClientMessage,
   };
+}
+
+/** A staffId that is a string but no UUID, when it is the only thing wrong: it names no member. */
+function unknownMemberId(payload: Record<string, unknown>, fields: FieldErrors): string | undefined {
+  const id = payload.staffId;
+  const keys = Object.keys(fields);
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || keys.length !== 1 || keys[0] !== 'payload.staffId') {
+    return undefined;
+  }
+  return JSON.stringify(id);
 }
 
 function stripDerived(type: string, payload: Record<string, unknown>): Record<string, unknown> {
@@ -93,14 +118,14 @@ function stripDerived(type: string, payload: Record<string, unknown>): Record<st
 }
 
 /** Parse one text frame from a client: JSON, then {@link validateClientMessage}. */
-export function parseClientFrame(text: string): ParseResult<ClientMessage> {
+export function parseClientFrame(text: string, options: ValidateOptions = {}): ParseResult<ClientMessage> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     return failure(ErrorCode.INVALID_JSON, 'the frame is not valid JSON', undefined);
   }
-  return validateClientMessage(raw);
+  return validateClientMessage(raw, options);
 }
 
 export interface ServerFrame {

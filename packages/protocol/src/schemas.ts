@@ -119,7 +119,13 @@ export const syncRequestSchema = v.strictObject(
   objectMessage('payload'),
 );
 
-export const pingSchema = v.object({}, 'payload must be an object');
+/** Other keys are ignored; a `timestamp` comes back in a plain client's PONG. */
+export const pingSchema = v.object(
+  { timestamp: v.optional(v.string('timestamp must be a string')) },
+  'payload must be an object',
+);
+
+export const syncAllPeriodsSchema = v.strictObject({}, objectMessage('payload'));
 
 export const presenceSetSchema = v.strictObject(
   {
@@ -136,6 +142,7 @@ export const clientPayloadSchemas = {
   STAFF_DELETE: staffDeleteSchema,
   PING: pingSchema,
   PRESENCE_SET: presenceSetSchema,
+  SYNC_ALL_PERIODS_REQUEST: syncAllPeriodsSchema,
 } as const;
 
 export const envelopeSchema = v.object(

@@ -125,8 +125,9 @@ export type ClientMessage =
   | Envelope<'STAFF_CREATE', StaffCreatePayload>
   | Envelope<'STAFF_UPDATE', StaffUpdatePayload>
   | Envelope<'STAFF_DELETE', StaffDeletePayload>
-  | Envelope<'PING', Record<string, never>>
-  | Envelope<'PRESENCE_SET', PresenceSetPayload>;
+  | Envelope<'PING', { timestamp?: string }>
+  | Envelope<'PRESENCE_SET', PresenceSetPayload>
+  | Envelope<'SYNC_ALL_PERIODS_REQUEST', Record<string, never>>;
 
 export type ClientMessageType = ClientMessage['type'];
 export type MutationMessage = Extract<ClientMessage, { type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE' }>;
@@ -207,14 +208,28 @@ export interface PresencePayload {
   editors: PresenceEntry[];
 }
 
+/** Every member active in each period, by period index (the real app's default request). */
+export interface SyncAllPeriodsPayload {
+  periods: Record<string, StaffMember[]>;
+  totalPeriods: number;
+}
+
+/** Sent to plain-dialect clients on connect, besides HELLO: the id the connection stands for. */
+export interface ConnectionAckPayload {
+  status: 'connected';
+  clientId: string;
+}
+
 export type ServerMessage =
   | Envelope<'SYNC_RESPONSE', SyncResponsePayload>
   | ChangeEvent
   | Envelope<'ACK', AckPayload>
   | Envelope<'CONFLICT', ConflictPayload>
   | Envelope<'ERROR', ErrorPayload>
-  | Envelope<'PONG', Record<string, never>>
+  | Envelope<'PONG', { timestamp?: string }>
   | Envelope<'HELLO', HelloPayload>
-  | Envelope<'PRESENCE', PresencePayload>;
+  | Envelope<'PRESENCE', PresencePayload>
+  | Envelope<'SYNC_ALL_PERIODS_RESPONSE', SyncAllPeriodsPayload>
+  | Envelope<'CONNECTION_ACK', ConnectionAckPayload>;
 
 export type ServerMessageType = ServerMessage['type'];

@@ -30,7 +30,7 @@ export function createMetrics() {
     }),
     staffOperations: new Counter({
       name: 'staff_operations_total',
-      help: 'Staff mutations by operation (create, update, delete) and status (success, duplicate, conflict, error)',
+      help: 'Staff mutations by operation (create, update, delete; invalid: a frame refused before it became a message) and status (success, duplicate, conflict, error, forbidden)',
       labelNames: ['operation', 'status'] as const,
       registers,
     }),

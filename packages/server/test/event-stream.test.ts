@@ -46,6 +46,7 @@ function stream(expiresAt?: number) {
     userName: undefined,
     expiresAt,
     period: undefined,
+    dialect: 'v1' as const,
   };
   const s = new EventStream(
     response as unknown as ServerResponse,

@@ -101,7 +101,7 @@ describe('gateway limits', () => {
     });
 
     it('drops a connection that does not answer pings, keeps one that does', async () => {
-      const silent = new WebSocket(server.wsUrl, { autoPong: false });
+      const silent = new WebSocket(server.wsUrl, 'staff-sync.v1', { autoPong: false });
       const alive = await TestClient.connect(server.wsUrl);
       const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
       const started = Date.now();

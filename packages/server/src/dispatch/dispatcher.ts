@@ -85,7 +85,9 @@ export class Dispatcher {
     const { replier, startedAt } = delivery;
     this.#count(delivery, 'in', message.type);
     if (message.type === 'PING') {
-      replier.send('PONG', {});
+      // A plain client times its round trip with the timestamp it sent; it comes back.
+      const { timestamp } = message.payload;
+      replier.send('PONG', session.dialect === 'plain' && typeof timestamp === 'string' ? { timestamp } : {});
       return this.#observe(message.type, startedAt);
     }
     if (!(await this.takeUserToken(session, message.clientId))) {
@@ -96,6 +98,7 @@ export class Dispatcher {
       });
     }
     if (message.type === 'SYNC_REQUEST') return this.#sync(session, message, replier, startedAt);
+    if (message.type === 'SYNC_ALL_PERIODS_REQUEST') return this.#syncAllPeriods(session, message, replier, startedAt);
     if (message.type === 'PRESENCE_SET') return this.#presence(session, message, delivery);
     if (isMutation(message)) return this.#mutate(session, message, delivery);
   }
@@ -112,6 +115,24 @@ export class Dispatcher {
     const result = await this.#d.engine.sync(session.restaurantId, payload);
     if (result.ok) {
       replier.send('SYNC_RESPONSE', result.payload, result.seq);
+      replier.releaseChanges?.(result.seq);
+    } else {
+      replier.send('ERROR', { ...result.error, sequenceNumber: message.sequenceNumber });
+      replier.releaseChanges?.(undefined);
+    }
+    this.#observe(message.type, startedAt);
+  }
+
+  async #syncAllPeriods(
+    session: Session,
+    message: Extract<ClientMessage, { type: 'SYNC_ALL_PERIODS_REQUEST' }>,
+    replier: Replier,
+    startedAt: number,
+  ): Promise<void> {
+    replier.holdChanges?.();
+    const result = await this.#d.engine.syncAllPeriods(session.restaurantId);
+    if (result.ok) {
+      replier.send('SYNC_ALL_PERIODS_RESPONSE', result.payload, result.seq);
       replier.releaseChanges?.(result.seq);
     } else {
       replier.send('ERROR', { ...result.error, sequenceNumber: message.sequenceNumber });

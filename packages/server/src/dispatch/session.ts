@@ -1,4 +1,4 @@
-import type { Role, ServerMessage } from '@staff-sync/protocol';
+import type { Dialect, Role, ServerMessage } from '@staff-sync/protocol';
 import type { Identity } from '../auth/authenticator.ts';
 
 /**
@@ -19,6 +19,8 @@ export interface Session {
   readonly expiresAt: number | undefined;
   /** The period index the client asked for at connect (`?period=`), if any. */
   readonly period: number | undefined;
+  /** How this client speaks (docs/protocol.md, "Dialects"); the HTTP API speaks v1. */
+  readonly dialect: Dialect;
 }
 
 /** Where the dispatcher's answers to one client go. */
@@ -39,8 +41,9 @@ export interface PresenceSink {
 }
 
 /** The session of a signed-in (or open-access) client. */
-export function sessionOf(id: string, identity: Identity, period: number | undefined): Session {
+export function sessionOf(id: string, identity: Identity, period: number | undefined, dialect: Dialect = 'v1'): Session {
   return {
+    dialect,
     id,
     restaurantId: identity.restaurantId,
     role: identity.role,

@@ -8,7 +8,8 @@ export function toChangeEvent(change: ChangeRecord): Envelope & { seq: number } 
     payload: change.payload,
     timestamp: change.committedAt,
     clientId: change.clientId,
-    sequenceNumber: change.sequenceNumber,
+    // A plain client's message without sequenceNumber is logged under a number below zero.
+    sequenceNumber: Math.max(0, change.sequenceNumber),
     seq: change.seq,
   };
 }

@@ -3,7 +3,10 @@ import {
   type ConflictStrategy,
   ErrorCode,
   type ErrorPayload,
+  isInPeriod,
   type MutationMessage,
+  type StaffMember,
+  type SyncAllPeriodsPayload,
   type SyncRequestPayload,
   type SyncResponsePayload,
 } from '@staff-sync/protocol';
@@ -137,6 +140,25 @@ export class SyncEngine {
       const snapshot = await readSnapshot(this.#db, restaurantId);
       this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'success' });
       return { ok: true, seq: snapshot.seq, payload: { full: true, period, periods, staffMembers: snapshot.members } };
+    } catch (error) {
+      this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'error' });
+      this.#metrics.databaseErrors.inc({ operation: 'snapshot' });
+      this.#log.error({ err: error, restaurantId }, 'sync request failed in the database');
+      return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'the database could not be read; try again' } };
+    }
+  }
+
+  /** Answer a SYNC_ALL_PERIODS_REQUEST: the members active in each of the restaurant's periods. */
+  async syncAllPeriods(
+    restaurantId: string,
+  ): Promise<{ ok: true; seq: number; payload: SyncAllPeriodsPayload } | { ok: false; error: ErrorPayload }> {
+    try {
+      const periods = await periodsFor(this.#db, restaurantId, this.#settings);
+      const snapshot = await readSnapshot(this.#db, restaurantId);
+      this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'success' });
+      const byPeriod: Record<string, StaffMember[]> = {};
+      for (const period of periods) byPeriod[String(period.index)] = snapshot.members.filter((m) => isInPeriod(m, period));
+      return { ok: true, seq: snapshot.seq, payload: { periods: byPeriod, totalPeriods: periods.length } };
     } catch (error) {
       this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'error' });
       this.#metrics.databaseErrors.inc({ operation: 'snapshot' });

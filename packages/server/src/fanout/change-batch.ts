@@ -1,9 +1,18 @@
-/** One change event, serialized once by the hub for every subscriber. */
+import type { Dialect } from '@staff-sync/protocol';
+
+/** One change event, serialized once by the hub for every subscriber of a dialect. */
 export interface HubEvent {
   seq: number;
+  /** As `staff-sync.v1` clients (and change streams) get it. */
   text: string;
   bytes: number;
+  /** As plain-dialect clients get it, built the first time one needs it (default: `text`). */
+  plain?: () => string;
 }
+
+/** The event's text in a dialect. */
+export const eventText = (event: HubEvent, dialect: Dialect): string =>
+  dialect === 'plain' && event.plain ? event.plain() : event.text;
 
 /**
  * The change events of one restaurant gathered in one fan-out pass, in seq order. Its frame (one

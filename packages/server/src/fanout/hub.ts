@@ -1,4 +1,4 @@
-import type { ServerMessage } from '@staff-sync/protocol';
+import { type ServerMessage, toPlainMessage } from '@staff-sync/protocol';
 import type { Session } from '../dispatch/session.ts';
 import { toChangeEvent } from '../engine/change-event.ts';
 import type { ChangeFeed } from '../engine/change-feed.ts';
@@ -9,8 +9,8 @@ import { ChangeBatch, type HubEvent } from './change-batch.ts';
 /** Anything that receives a restaurant's change events: a WebSocket connection, an SSE stream. */
 export interface Subscriber {
   readonly info: Session;
-  /** One change event, serialized once for everyone. */
-  sendChange(seq: number, text: string, bytes: number): void;
+  /** One change event, serialized once for everyone of its dialect. */
+  sendChange(event: HubEvent): void;
   /** The events of one fan-out pass at once; subscribers without it get them one by one. */
   sendBatch?(batch: ChangeBatch): void;
   /** Any other server message (PRESENCE). */
@@ -114,8 +114,15 @@ export class Hub {
   #collect(change: ChangeRecord): void {
     const room = this.#rooms.get(change.restaurantId);
     if (!room) return;
-    const text = JSON.stringify(toChangeEvent(change));
-    room.pending.push({ seq: change.seq, text, bytes: Buffer.byteLength(text) });
+    const event = toChangeEvent(change);
+    const text = JSON.stringify(event);
+    let plain: string | undefined;
+    room.pending.push({
+      seq: change.seq,
+      text,
+      bytes: Buffer.byteLength(text),
+      plain: () => (plain ??= JSON.stringify(toPlainMessage(event))),
+    });
     room.published.push(change);
     this.#schedule();
   }
@@ -156,7 +163,7 @@ export class Hub {
           for (let i = from; i < to; i++) {
             const subscriber = subscribers[i] as Subscriber;
             if (subscriber.sendBatch) subscriber.sendBatch(batch);
-            else for (const e of batch.events) subscriber.sendChange(e.seq, e.text, e.bytes);
+            else for (const e of batch.events) subscriber.sendChange(e);
           }
           if (to < subscribers.length) {
             busy += performance.now() - sliceStart;

@@ -68,6 +68,7 @@ function leaseMember(restaurantId: string, clientId: string): PresenceMember {
       userName: undefined,
       expiresAt: undefined,
       period: undefined,
+      dialect: 'v1',
     },
     send: () => {},
   };

@@ -129,7 +129,7 @@ export class ResilientClient {
   #connect(): void {
     if (this.#state === 'stopped') return;
     this.#state = 'connecting';
-    const ws = new WebSocket(this.url, { perMessageDeflate: false });
+    const ws = new WebSocket(this.url, 'staff-sync.v1', { perMessageDeflate: false });
     this.#ws = ws;
     ws.on('open', () => {
       this.connects++;

@@ -13,6 +13,8 @@ export interface TestClientOptions {
   perMessageDeflate?: boolean;
   /** Query string added to the URL (e.g. "period=2"). */
   query?: string;
+  /** The subprotocols offered (default `staff-sync.v1`); none (`[]`) gets the plain dialect. */
+  protocols?: string[];
 }
 
 /**
@@ -51,7 +53,10 @@ export class TestClient {
 
   static connect(url: string, options: TestClientOptions = {}): Promise<TestClient> {
     const full = options.query ? `${url}?${options.query}` : url;
-    const ws = new WebSocket(full, { headers: options.headers, perMessageDeflate: options.perMessageDeflate ?? false });
+    const ws = new WebSocket(full, options.protocols ?? ['staff-sync.v1'], {
+      headers: options.headers,
+      perMessageDeflate: options.perMessageDeflate ?? false,
+    });
     const client = new TestClient(ws, options.clientId ?? randomUUID());
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

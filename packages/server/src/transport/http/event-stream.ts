@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { type ChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
 import type { Session } from '../../dispatch/session.ts';
-import { type ChangeBatch, ChangeGate, sseEvent } from '../../fanout/change-batch.ts';
+import { type ChangeBatch, ChangeGate, type HubEvent, sseEvent } from '../../fanout/change-batch.ts';
 import type { Subscriber } from '../../fanout/hub.ts';
 
 export interface EventStreamLimits {
@@ -78,15 +78,15 @@ export class EventStream implements Subscriber {
   /** Write the catch-up (changes after sinceSeq up to `seq`), then release the held live events. */
   catchUp(changes: readonly ChangeEvent[], seq: number): void {
     for (const change of changes) this.#writeChange(change.seq, JSON.stringify(change));
-    for (const e of this.#gate.release(seq)) this.sendChange(e.seq, e.text, e.bytes);
+    for (const e of this.#gate.release(seq)) this.sendChange(e);
   }
 
   /** Called by the hub for each committed change of the restaurant, serialized once for all. */
-  sendChange(seq: number, text: string, bytes: number): void {
+  sendChange(event: HubEvent): void {
     if (this.#ended) return;
-    const verdict = this.#gate.admit({ seq, text, bytes });
+    const verdict = this.#gate.admit(event);
     if (verdict === 'held') this.#checkBacklog();
-    else if (verdict === 'send') this.#writeChange(seq, text);
+    else if (verdict === 'send') this.#writeChange(event.seq, event.text);
   }
 
   /**
@@ -96,7 +96,7 @@ export class EventStream implements Subscriber {
   sendBatch(batch: ChangeBatch): void {
     if (this.#ended) return;
     if (!this.#gate.admitBatch(batch)) {
-      for (const e of batch.events) this.sendChange(e.seq, e.text, e.bytes);
+      for (const e of batch.events) this.sendChange(e);
       return;
     }
     this.#write(batch.sse());

@@ -1,7 +1,14 @@
-import { type Envelope, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
+import {
+  type Envelope,
+  envelope,
+  type PlainContext,
+  SERVER_CLIENT_ID,
+  type ServerMessage,
+  toPlainMessage,
+} from '@staff-sync/protocol';
 import type { WebSocket } from 'ws';
 import type { Replier, Session } from '../../dispatch/session.ts';
-import { type ChangeBatch, ChangeGate } from '../../fanout/change-batch.ts';
+import { type ChangeBatch, ChangeGate, eventText, type HubEvent } from '../../fanout/change-batch.ts';
 import { TokenBucket } from '../../limits/token-bucket.ts';
 
 export interface ConnectionLimits {
@@ -40,6 +47,8 @@ export class Connection implements Replier {
   clientId: string | undefined;
   lastSeenAt = Date.now();
   pingSentAt: number | undefined;
+  /** How a plain client's loose messages are completed: its clientId, numbers for unsequenced ones. */
+  readonly plain: PlainContext;
 
   readonly #limits: ConnectionLimits;
   readonly #onOverflow: (connection: Connection, reason: CloseReason) => void;
@@ -63,6 +72,8 @@ export class Connection implements Replier {
     this.#limits = limits;
     this.#onOverflow = onOverflow;
     this.bucket = new TokenBucket(limits.rateLimitPerSecond, limits.rateLimitBurst);
+    let unsequenced = 0;
+    this.plain = { connectionId: info.id, unsequenced: () => --unsequenced };
   }
 
   get closed(): boolean {
@@ -72,16 +83,16 @@ export class Connection implements Replier {
   /** Send a server message (not a change event): stamped with this connection's own counter. */
   send<M extends ServerMessage>(type: M['type'], payload: M['payload'], seq?: number): void {
     const message: Envelope = envelope(type, payload, SERVER_CLIENT_ID, ++this.#serverSequence, seq);
-    const text = JSON.stringify(message);
+    const text = JSON.stringify(this.info.dialect === 'plain' ? toPlainMessage(message) : message);
     this.#enqueue(text, Buffer.byteLength(text));
   }
 
-  /** Send a change event, serialized once for everyone by the hub. */
-  sendChange(seq: number, text: string, bytes: number): void {
+  /** Send a change event, serialized once for everyone of this dialect by the hub. */
+  sendChange(event: HubEvent): void {
     if (this.#closed) return;
-    const verdict = this.#gate.admit({ seq, text, bytes });
+    const verdict = this.#gate.admit(event);
     if (verdict === 'held') this.#checkBacklog();
-    else if (verdict === 'send') this.#enqueue(text, bytes);
+    else if (verdict === 'send') this.#enqueue(eventText(event, this.info.dialect), event.bytes);
   }
 
   /**
@@ -91,9 +102,10 @@ export class Connection implements Replier {
    */
   sendBatch(batch: ChangeBatch): void {
     if (this.#closed) return;
-    // Something else queued first must go first: then the events queue behind it.
-    if (this.#queue.length > 0 || !this.#gate.admitBatch(batch)) {
-      for (const e of batch.events) this.sendChange(e.seq, e.text, e.bytes);
+    // Something else queued first must go first: then the events queue behind it. A plain
+    // client reads one message per frame, so its events always go one by one.
+    if (this.info.dialect === 'plain' || this.#queue.length > 0 || !this.#gate.admitBatch(batch)) {
+      for (const e of batch.events) this.sendChange(e);
       return;
     }
     if (this.ws.bufferedAmount + batch.bytes > this.#limits.maxBacklogBytes) {
@@ -113,7 +125,7 @@ export class Connection implements Replier {
    * it, in order. Without a seq (the sync failed) the held events go out as they are.
    */
   releaseChanges(seq: number | undefined): void {
-    for (const e of this.#gate.release(seq)) this.sendChange(e.seq, e.text, e.bytes);
+    for (const e of this.#gate.release(seq)) this.sendChange(e);
   }
 
   /**
@@ -150,10 +162,12 @@ export class Connection implements Replier {
 
   flush(): void {
     if (this.#closed || this.#queue.length === 0) return;
-    const frame = this.#queue.length === 1 ? (this.#queue[0] as string) : `[${this.#queue.join(',')}]`;
+    const queue = this.#queue;
     this.#queue = [];
     this.#queuedBytes = 0;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.info.dialect === 'plain') for (const text of queue) this.ws.send(text);
+    else this.ws.send(queue.length === 1 ? (queue[0] as string) : `[${queue.join(',')}]`);
   }
 
   /** Mark closed: nothing more is queued or sent. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, ErrorCode, isMutation, parseClientFrame } from '@staff-sync/protocol';
+import { CloseCode, chooseSubprotocol, dialectOf, ErrorCode, isMutation, parseClientFrame } from '@staff-sync/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
@@ -67,6 +67,8 @@ export class WsGateway {
             concurrencyLimit: 4,
           }
         : false,
+      // The subprotocol picks the dialect; a client that offers none (or none we speak) gets plain.
+      handleProtocols: (offered) => chooseSubprotocol(offered) ?? false,
     });
     this.#sweeper = setInterval(() => this.#sweep(), sweepEvery(settings));
     this.#sweeper.unref();
@@ -111,7 +113,7 @@ export class WsGateway {
     }
     if (socket.destroyed) return;
     this.#wss.handleUpgrade(request, socket, head, (ws) =>
-      this.#onConnect(ws, sessionOf(randomUUID(), result.identity, period), requestId),
+      this.#onConnect(ws, sessionOf(randomUUID(), result.identity, period, dialectOf(ws.protocol || undefined)), requestId),
     );
   }
 
@@ -152,6 +154,8 @@ export class WsGateway {
     });
 
     connection.send('HELLO', dispatcher.hello(session));
+    // Clients written for the plan wait for this before they speak; it names the id they stand for.
+    if (session.dialect === 'plain') connection.send('CONNECTION_ACK', { status: 'connected', clientId: session.id });
     // Following the restaurant's changes comes first; messages queue behind it.
     connection.process(() =>
       hub.join(connection).catch((error: unknown) => {
@@ -181,9 +185,13 @@ export class WsGateway {
     // Every frame takes a token, valid or not: a client sending garbage is slowed down too.
     const withinRate = connection.bucket.take();
     const text = isBinary ? undefined : frameText(data);
-    const parsed = text === undefined ? undefined : parseClientFrame(text);
+    const options = connection.info.dialect === 'plain' ? { plain: connection.plain } : {};
+    const parsed = text === undefined ? undefined : parseClientFrame(text, options);
     if (!parsed?.ok) {
       metrics.messagesTotal.inc({ direction: 'in', type: 'invalid' });
+      // Counted with the failed operations too: a client speaking the wrong dialect fires the
+      // operation-failure alert (docs/operations.md) instead of failing unseen.
+      metrics.staffOperations.inc({ operation: 'invalid', status: 'error' });
       const error = parsed?.error ?? {
         code: ErrorCode.INVALID_MESSAGE,
         message: 'binary frames are not accepted; send JSON text',
