@@ -1,3 +1,4 @@
+import type { ChangeEvent } from '@staff-sync/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../packages/server/test/support/nginx.ts';
@@ -73,7 +74,9 @@ describe('a server restart under a submitted change, in a real browser', () => {
     try {
       const response = await observer.sync({ sinceSeq: 0 });
       if (response.payload.full) throw new Error('expected the change log from seq 0');
-      const updates = response.payload.changes.filter((c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE');
+      const updates = (response.payload.changes as ChangeEvent[]).filter(
+        (c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE',
+      );
       expect(updates.map((c) => c.payload.changes)).toEqual([{ position: '副料理長' }]);
       expect(updates[0]?.payload.staff.version).toBe(2);
     } finally {
@@ -114,7 +117,9 @@ describe('a server restart under a submitted change, in a real browser', () => {
     try {
       const response = await observer.sync({ sinceSeq: 0 });
       if (response.payload.full) throw new Error('expected the change log from seq 0');
-      const updates = response.payload.changes.filter((c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE');
+      const updates = (response.payload.changes as ChangeEvent[]).filter(
+        (c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE',
+      );
       expect(updates.map((c) => c.payload.changes)).toEqual([{ position: 'ホール長' }]);
     } finally {
       await observer.close();

@@ -1,4 +1,4 @@
-import type { AckPayload, ConflictPayload, ErrorPayload, MutationMessage } from '@staff-sync/protocol';
+import type { AckPayload, ConflictPayload, ErrorPayload, StaffMutationMessage } from '@staff-sync/protocol';
 import { Backoff } from './backoff.ts';
 import type { Clock } from './clock.ts';
 import { conflictError, refusalError, StaffSyncError } from './errors.ts';
@@ -12,7 +12,7 @@ export const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'INTERNAL
 
 type Waiter = { resolve: (result: MutationResult) => void; reject: (error: StaffSyncError) => void };
 
-const memberOf = (message: MutationMessage): string | undefined =>
+const memberOf = (message: StaffMutationMessage): string | undefined =>
   message.type === 'STAFF_CREATE' ? message.payload.id : message.payload.staffId;
 
 export interface MutationQueueOptions {
@@ -23,7 +23,7 @@ export interface MutationQueueOptions {
   maxInFlight: number;
   maxRetries: number;
   /** Send on the open transport; false when none is open. */
-  send: (message: MutationMessage) => boolean;
+  send: (message: StaffMutationMessage) => boolean;
   connected: () => boolean;
   /** A mutation was refused for good (CONFLICT or ERROR), promise or not (a reloaded outbox has none). */
   refused: (error: StaffSyncError) => void;
@@ -58,7 +58,7 @@ export class MutationQueue {
   }
 
   /** The mutations the view replays on top of the roster, oldest first. */
-  pending(): MutationMessage[] {
+  pending(): StaffMutationMessage[] {
     return [...this.#settling.map((s) => s.message), ...this.#o.outbox.entries.map((e) => e.message)];
   }
 
@@ -66,7 +66,7 @@ export class MutationQueue {
    * Queue a validated mutation; the promise settles when the server answers. `editStartedAt` is
    * the member's version when the person began this edit (a form opened earlier), if the caller knows it.
    */
-  enqueue(message: MutationMessage, editStartedAt?: number): Promise<MutationResult> {
+  enqueue(message: StaffMutationMessage, editStartedAt?: number): Promise<MutationResult> {
     const entry: OutboxEntry = { message, sent: false, ...this.#pinnedBase(message, this.#baseOf(message), editStartedAt) };
     try {
       this.#o.outbox.add(entry);
@@ -86,7 +86,7 @@ export class MutationQueue {
   }
 
   /** The version an edit starts from, and the own pending mutation of the same member it must follow. */
-  #baseOf(message: MutationMessage): Pick<OutboxEntry, 'baseVersion' | 'after'> {
+  #baseOf(message: StaffMutationMessage): Pick<OutboxEntry, 'baseVersion' | 'after'> {
     if (message.type === 'STAFF_CREATE') return { baseVersion: undefined, after: undefined };
     const staffId = message.payload.staffId;
     const earlier = this.#o.outbox.entries.findLast((e) => memberOf(e.message) === staffId);
@@ -102,7 +102,7 @@ export class MutationQueue {
    * strategy decides (merge applies it when the fields do not overlap, else CONFLICT).
    */
   #pinnedBase(
-    message: MutationMessage,
+    message: StaffMutationMessage,
     base: Pick<OutboxEntry, 'baseVersion' | 'after'>,
     editStartedAt: number | undefined,
   ): Pick<OutboxEntry, 'baseVersion' | 'after' | 'pinned'> {

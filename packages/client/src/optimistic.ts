@@ -3,13 +3,13 @@ import {
   compareStaff,
   DEFAULT_DEPARTMENT,
   DEFAULT_STATUS,
-  type MutationMessage,
   type StaffMember,
+  type StaffMutationMessage,
   staffTypeOf,
 } from '@staff-sync/protocol';
 
 /** The member a create will produce, as far as the client can tell before the server answers. */
-export function memberFromCreate(message: Extract<MutationMessage, { type: 'STAFF_CREATE' }>): StaffMember {
+export function memberFromCreate(message: Extract<StaffMutationMessage, { type: 'STAFF_CREATE' }>): StaffMember {
   const p = message.payload;
   const status = p.status ?? DEFAULT_STATUS;
   return {
@@ -34,7 +34,10 @@ export function memberFromCreate(message: Extract<MutationMessage, { type: 'STAF
  * What the screen shows: the confirmed members with the pending mutations replayed on top, in
  * order, then sorted for display. Pure; called whenever either side changes.
  */
-export function optimisticView(confirmed: ReadonlyMap<string, StaffMember>, pending: readonly MutationMessage[]): StaffMember[] {
+export function optimisticView(
+  confirmed: ReadonlyMap<string, StaffMember>,
+  pending: readonly StaffMutationMessage[],
+): StaffMember[] {
   const members = new Map(confirmed);
   for (const message of pending) {
     if (message.type === 'STAFF_CREATE') {

@@ -1,4 +1,10 @@
-import { type MutationMessage, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
+import {
+  isShiftAck,
+  isShiftConflict,
+  parseServerFrame,
+  type ServerMessage,
+  type StaffMutationMessage,
+} from '@staff-sync/protocol';
 import { claimClientId, hasWebLocks } from './client-identity.ts';
 import { conflictError, refusalError, type StaffSyncError } from './errors.ts';
 import { RETRYABLE } from './mutation-queue.ts';
@@ -117,11 +123,14 @@ export class OrphanOutboxes {
         if (!answer || (answer.type === 'ERROR' && RETRYABLE.has(answer.payload.code))) break;
         entries = entries.slice(1);
         save(entries);
+        // Only staff changes are in an outbox of this client, so only staff answers come back.
         if (answer.type === 'ACK') {
           report.delivered++;
-          acked.set(entry.message.sequenceNumber, ackedVersion(entry.message, answer.payload.version));
-        } else if (answer.type === 'CONFLICT') report.refused.push(conflictError(answer.payload));
-        else report.refused.push(refusalError(answer.payload));
+          if (!isShiftAck(answer.payload))
+            acked.set(entry.message.sequenceNumber, ackedVersion(entry.message, answer.payload.version));
+        } else if (answer.type === 'CONFLICT') {
+          if (!isShiftConflict(answer.payload)) report.refused.push(conflictError(answer.payload));
+        } else if (answer.type === 'ERROR') report.refused.push(refusalError(answer.payload));
       }
     } finally {
       link.close();
@@ -131,7 +140,7 @@ export class OrphanOutboxes {
   }
 
   /** An open HTTP transport with a request/answer surface, or undefined when it cannot open. */
-  async #open(): Promise<{ request: (m: MutationMessage) => Promise<Answer | undefined>; close: () => void } | undefined> {
+  async #open(): Promise<{ request: (m: StaffMutationMessage) => Promise<Answer | undefined>; close: () => void } | undefined> {
     let token: string | undefined;
     try {
       token = await this.#o.getToken?.({ reason: 'connect' });

@@ -1,9 +1,9 @@
-import type { MutationMessage } from '@staff-sync/protocol';
+import type { StaffMutationMessage } from '@staff-sync/protocol';
 import type { KeyValueStorage } from './storage.ts';
 
 export interface OutboxEntry {
   /** The message exactly as it is (re)sent; never changed once `sent`, or the server sees SEQUENCE_REUSED. */
-  message: MutationMessage;
+  message: StaffMutationMessage;
   /** Sent at least once (on some connection); its payload is frozen. */
   sent: boolean;
   /** The version the edit started from (the confirmed member's), when it had one. */
@@ -24,7 +24,7 @@ export interface AckedVersion {
 }
 
 /** What an ACK at `version` says of `sent`: nobody else wrote in between when the version moved by at most our own change. */
-export function ackedVersion(sent: MutationMessage, version: number): AckedVersion {
+export function ackedVersion(sent: StaffMutationMessage, version: number): AckedVersion {
   const sentVersion = sent.type === 'STAFF_CREATE' ? 0 : sent.payload.version;
   return { version, clean: sentVersion === undefined || version <= sentVersion + 1 };
 }
@@ -34,14 +34,14 @@ export function ackedVersion(sent: MutationMessage, version: number): AckedVersi
  * version the ACK of our own earlier change of the same member gave (`after`), since that change
  * is part of what the person saw; someone else's in between is not.
  */
-export function finalMessage(entry: OutboxEntry, acked: ReadonlyMap<number, AckedVersion>): MutationMessage {
+export function finalMessage(entry: OutboxEntry, acked: ReadonlyMap<number, AckedVersion>): StaffMutationMessage {
   const { message } = entry;
   if (message.type === 'STAFF_CREATE') return message;
   let version = entry.baseVersion;
   const before = entry.after === undefined ? undefined : acked.get(entry.after);
   if (before?.clean && !entry.pinned) version = before.version;
   if (version === undefined) return message;
-  return { ...message, payload: { ...message.payload, version } } as MutationMessage;
+  return { ...message, payload: { ...message.payload, version } } as StaffMutationMessage;
 }
 
 const PREFIX = 'staff-sync:outbox:';
@@ -117,7 +117,7 @@ export class Outbox {
   }
 
   /** Freeze an entry's message as sent (it may have been given its final version just now). */
-  markSent(entry: OutboxEntry, message: MutationMessage): void {
+  markSent(entry: OutboxEntry, message: StaffMutationMessage): void {
     entry.message = message;
     entry.sent = true;
     this.#saveQuietly();
@@ -136,7 +136,7 @@ export class Outbox {
    * that holds the id): the saved entries belong to that tab and are left to it; entries this page
    * made are renumbered (they were never sent under the old id, since sending waits for the claim).
    */
-  rekey(clientId: string, renumber: (message: MutationMessage) => MutationMessage): void {
+  rekey(clientId: string, renumber: (message: StaffMutationMessage) => StaffMutationMessage): void {
     this.#entries = this.#entries
       .filter((e) => !this.#loaded.has(e))
       .map((e) => ({ ...e, sent: false, message: renumber(e.message), after: undefined }));

@@ -1,4 +1,4 @@
-import type { ChangeEvent, FullSyncPayload, Period, StaffMember } from '@staff-sync/protocol';
+import type { AnyChangeEvent, FullSyncPayload, Period, StaffMember } from '@staff-sync/protocol';
 
 export type ApplyResult = 'applied' | 'old' | 'gap';
 
@@ -40,11 +40,12 @@ export class Roster {
   }
 
   /** Apply the next change event; `gap` when one or more before it are missing. */
-  apply(event: ChangeEvent): ApplyResult {
+  apply(event: AnyChangeEvent): ApplyResult {
     if (event.seq <= this.#seq) return 'old';
     if (event.seq !== this.#seq + 1) return 'gap';
     this.#seq = event.seq;
-    this.setMember(event.payload.staff);
+    // A change of another collection (a schedule cell) moves the restaurant's seq on all the same.
+    if (event.type !== 'SHIFT_BROADCAST') this.setMember(event.payload.staff);
     return 'applied';
   }
 

@@ -1,4 +1,4 @@
-import type { MutationMessage, Period, PresenceEntry, Role, StaffMember } from '@staff-sync/protocol';
+import type { Period, PresenceEntry, Role, StaffMember, StaffMutationMessage } from '@staff-sync/protocol';
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
 import { optimisticView } from './optimistic.ts';
@@ -29,7 +29,7 @@ export interface EditOptions {
 
 /** An acknowledged mutation still shown from the outbox until its change event arrives. */
 export interface Settling {
-  message: MutationMessage;
+  message: StaffMutationMessage;
   ackSeq: number;
   staffId: string;
   version: number;
@@ -86,7 +86,7 @@ export interface SnapshotParts {
   status: ConnectionState;
   transport: TransportKind | null;
   roster: Roster;
-  pending: readonly MutationMessage[];
+  pending: readonly StaffMutationMessage[];
   pendingCount: number;
   lastConflict: StaffSyncError | null;
   lastError: StaffSyncError | null;

@@ -1,13 +1,15 @@
 import {
   type ClientMessage,
   type ErrorPayload,
-  type MutationMessage,
+  isShiftAck,
+  isShiftConflict,
   type PresenceEntry,
   parseServerFrame,
   type Role,
   type ServerMessage,
   type StaffChanges,
   type StaffCreatePayload,
+  type StaffMutationMessage,
   type StaffType,
   validateClientMessage,
 } from '@staff-sync/protocol';
@@ -226,7 +228,7 @@ export class StaffSyncClient {
     this.#period = period;
   }
 
-  #mutate(type: MutationMessage['type'], payload: Record<string, unknown>, editStartedAt?: number): Promise<MutationResult> {
+  #mutate(type: StaffMutationMessage['type'], payload: Record<string, unknown>, editStartedAt?: number): Promise<MutationResult> {
     if (this.#disposed) return Promise.reject(new StaffSyncError('CLOSED', 'the client was closed'));
     // The same validation as the server's: a bad change is refused here, with the same fields.
     const parsed = validateClientMessage({ type, payload, timestamp: this.#now(), clientId: this.clientId, sequenceNumber: 1 });
@@ -243,7 +245,7 @@ export class StaffSyncClient {
       return Promise.reject(new StaffSyncError('OUTBOX_FULL', text));
     }
     const result = this.#queue.enqueue(
-      { ...parsed.value, sequenceNumber: this.#identity.next() } as MutationMessage,
+      { ...parsed.value, sequenceNumber: this.#identity.next() } as StaffMutationMessage,
       editStartedAt,
     );
     this.#publish(false);
@@ -328,6 +330,7 @@ export class StaffSyncClient {
       case 'SYNC_RESPONSE':
         this.#onSyncResponse(message);
         break;
+      case 'SHIFT_BROADCAST':
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
       case 'STAFF_DELETE': {
@@ -344,10 +347,10 @@ export class StaffSyncClient {
         break;
       }
       case 'ACK':
-        this.#queue.onAck(message.payload);
+        if (!isShiftAck(message.payload)) this.#queue.onAck(message.payload);
         break;
       case 'CONFLICT':
-        this.#queue.onConflict(message.payload);
+        if (!isShiftConflict(message.payload)) this.#queue.onConflict(message.payload);
         break;
       case 'ERROR':
         this.#onError(message.payload);

@@ -51,7 +51,7 @@ describe('nothing lost offline', () => {
     const delta = await observer.sync({ sinceSeq: anchor.seq });
     await observer.close();
     if (delta.payload.full) throw new Error('expected a delta');
-    const ours = delta.payload.changes.filter((c: ChangeEvent) => c.clientId === client.clientId);
+    const ours = (delta.payload.changes as ChangeEvent[]).filter((c) => c.clientId === client.clientId);
     expect(ours).toHaveLength(200);
     // In the order they were made: sequenceNumbers and seqs grow together.
     const numbers = ours.map((c) => c.sequenceNumber);

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type CloseInfo, httpUrlFor, type Transport, type TransportFactory } from '@staff-sync/client';
-import { type ChangeEvent, type ClientMessage, CloseCode, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
+import {
+  type ChangeEvent,
+  type ClientMessage,
+  CloseCode,
+  isShiftAck,
+  parseServerFrame,
+  type ServerMessage,
+} from '@staff-sync/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../../server/test/support/server-process.ts';
 import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
@@ -213,7 +220,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
     it('answers a stale update with CONFLICT and the current member', async () => {
       const p = await probe();
       const created = await p.reply(p.send('STAFF_CREATE', { name: 'Before', position: 'x' }));
-      if (created.type !== 'ACK') throw new Error(JSON.stringify(created));
+      if (created.type !== 'ACK' || isShiftAck(created.payload)) throw new Error(JSON.stringify(created));
       const { staffId } = created.payload;
       await p.reply(p.send('STAFF_UPDATE', { staffId, changes: { name: 'Mine' }, version: 1 }));
       const stale = await p.reply(p.send('STAFF_UPDATE', { staffId, changes: { name: 'Theirs' }, version: 1 }));

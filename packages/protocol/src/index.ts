@@ -5,6 +5,7 @@ export * from './mutations.ts';
 export * from './parse.ts';
 export * from './periods.ts';
 export * from './plain-dialect.ts';
+export * from './schedule.ts';
 export * from './schemas.ts';
 export * from './staff.ts';
 export * from './staff-row.ts';

@@ -89,6 +89,12 @@ export function toPlainMessage(message: Envelope): Envelope {
       if (staff) out = { ...staff, ...payload };
       break;
     }
+    case 'SHIFT_SYNC_RESPONSE': {
+      // The real app's schedule screens know no versions.
+      const { versions: _versions, ...rest } = payload;
+      out = rest;
+      break;
+    }
     case 'ERROR':
       out = { ...payload, error: payload.message, details: payload.fields ?? {} };
       break;

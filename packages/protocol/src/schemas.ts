@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { isPeriodOrderValid, isValidYmd } from './periods.ts';
+import { CUSTOM_TEXT_MAX } from './schedule.ts';
 import { COLOR_MAX, NAME_MAX, ORDER_MAX, POSITION_MAX } from './staff.ts';
 import { CONFLICT_STRATEGIES, DEPARTMENTS, ROLES, STATUSES, type YMD } from './types.ts';
 
@@ -135,6 +136,68 @@ export const presenceSetSchema = v.strictObject(
   objectMessage('payload'),
 );
 
+// ---- the schedule ----
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+const dateKeySchema = (what: string) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.regex(/^\d{4}-\d{2}-\d{2}$/, `${what} must be a date YYYY-MM-DD`),
+    v.check((d) => {
+      const [y, m, day] = d.split('-').map(Number) as [number, number, number];
+      return m >= 1 && m <= 12 && day >= 1 && isValidYmd({ year: y, month: m, day });
+    }, `${what} is not a date that exists`),
+  );
+
+/** A cell value as sent: the symbol rules and the custom text's length are checked against the member. */
+const shiftValueSchema = v.nullable(
+  v.pipe(v.string('shiftValue must be a string or null'), v.maxLength(CUSTOM_TEXT_MAX * 2, 'shiftValue is too long')),
+);
+const periodIndexSchema = int('periodIndex', 0, 100_000);
+const cellVersionSchema = int('version', 0, Number.MAX_SAFE_INTEGER);
+/** Cells in one bulk change: a whole period of a large roster. */
+export const MAX_BULK_CELLS = 5000;
+
+const cellMap = <T extends v.GenericSchema>(value: T) =>
+  v.record(uuidSchema('staffId'), v.record(dateKeySchema('date'), value), 'must be { [staffId]: { [YYYY-MM-DD]: value } }');
+
+export const shiftSyncRequestSchema = v.strictObject(
+  {
+    periodIndex: periodIndexSchema,
+    scheduleId: v.optional(uuidSchema('scheduleId')),
+    sinceSeq: v.optional(int('sinceSeq', 0, Number.MAX_SAFE_INTEGER)),
+  },
+  objectMessage('payload'),
+);
+
+export const shiftUpdateSchema = v.strictObject(
+  {
+    staffId: uuidSchema('staffId'),
+    dateKey: dateKeySchema('dateKey'),
+    shiftValue: shiftValueSchema,
+    version: v.optional(cellVersionSchema),
+    scheduleId: v.optional(uuidSchema('scheduleId')),
+    periodIndex: v.optional(periodIndexSchema),
+  },
+  objectMessage('payload'),
+);
+
+export const shiftBulkUpdateSchema = v.pipe(
+  v.strictObject(
+    {
+      periodIndex: periodIndexSchema,
+      scheduleId: v.optional(uuidSchema('scheduleId')),
+      scheduleData: cellMap(shiftValueSchema),
+      versions: v.optional(cellMap(cellVersionSchema)),
+    },
+    objectMessage('payload'),
+  ),
+  v.check((p) => {
+    const count = Object.values(p.scheduleData).reduce((n, cells) => n + Object.keys(cells).length, 0);
+    return count >= 1 && count <= MAX_BULK_CELLS;
+  }, `scheduleData must hold 1 to ${MAX_BULK_CELLS} cells`),
+);
+
 export const clientPayloadSchemas = {
   SYNC_REQUEST: syncRequestSchema,
   STAFF_CREATE: staffCreateSchema,
@@ -143,6 +206,9 @@ export const clientPayloadSchemas = {
   PING: pingSchema,
   PRESENCE_SET: presenceSetSchema,
   SYNC_ALL_PERIODS_REQUEST: syncAllPeriodsSchema,
+  SHIFT_SYNC_REQUEST: shiftSyncRequestSchema,
+  SHIFT_UPDATE: shiftUpdateSchema,
+  SHIFT_BULK_UPDATE: shiftBulkUpdateSchema,
 } as const;
 
 export const envelopeSchema = v.object(
@@ -196,10 +262,28 @@ const changePayloadSchema = v.object({
 const changeEventSchema = (type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE') =>
   v.object({ type: v.literal(type), payload: changePayloadSchema, ...serverEnvelope, seq: v.number() });
 
+const cellValue = v.nullable(v.string());
+const cellMapOf = <T extends v.GenericSchema>(value: T) => v.record(v.string(), v.record(v.string(), value));
+
+export const shiftBroadcastSchema = v.object({
+  type: v.literal('SHIFT_BROADCAST'),
+  payload: v.object({
+    staffId: v.string(),
+    dateKey: v.string(),
+    shiftValue: cellValue,
+    version: v.number(),
+    scheduleId: v.string(),
+    periodIndex: v.number(),
+  }),
+  ...serverEnvelope,
+  seq: v.number(),
+});
+
 export const changeEventSchemas = [
   changeEventSchema('STAFF_CREATE'),
   changeEventSchema('STAFF_UPDATE'),
   changeEventSchema('STAFF_DELETE'),
+  shiftBroadcastSchema,
 ] as const;
 
 const periodSchema = v.object({ index: v.number(), startDate: v.string(), endDate: v.string(), label: v.string() });
@@ -222,26 +306,63 @@ export const serverMessageSchema = v.variant('type', [
   }),
   v.object({
     type: v.literal('ACK'),
-    payload: v.object({
-      sequenceNumber: v.number(),
-      staffId: v.string(),
-      version: v.number(),
-      seq: v.number(),
-      duplicate: v.optional(v.literal(true)),
-    }),
+    payload: v.union([
+      v.object({
+        sequenceNumber: v.number(),
+        staffId: v.string(),
+        version: v.number(),
+        seq: v.number(),
+        duplicate: v.optional(v.literal(true)),
+      }),
+      v.object({
+        sequenceNumber: v.number(),
+        seq: v.number(),
+        cells: v.number(),
+        versions: cellMapOf(v.number()),
+        duplicate: v.optional(v.literal(true)),
+      }),
+    ]),
     ...serverEnvelope,
   }),
   v.object({
-    type: v.literal('CONFLICT'),
+    type: v.literal('SHIFT_SYNC_RESPONSE'),
     payload: v.object({
-      sequenceNumber: v.number(),
-      staffId: v.string(),
-      strategy: v.picklist(CONFLICT_STRATEGIES),
-      baseVersion: v.number(),
-      current: staffMemberSchema,
-      attempted: v.record(v.string(), v.unknown()),
-      conflictingFields: v.array(v.string()),
+      periodIndex: v.number(),
+      scheduleId: v.string(),
+      scheduleData: cellMapOf(v.string()),
+      versions: v.optional(cellMapOf(v.number())),
+      broadcast: v.optional(v.literal(true)),
     }),
+    ...serverEnvelope,
+    seq: v.number(),
+  }),
+  v.object({
+    type: v.literal('CONFLICT'),
+    payload: v.union([
+      v.object({
+        sequenceNumber: v.number(),
+        staffId: v.string(),
+        strategy: v.picklist(CONFLICT_STRATEGIES),
+        baseVersion: v.number(),
+        current: staffMemberSchema,
+        attempted: v.record(v.string(), v.unknown()),
+        conflictingFields: v.array(v.string()),
+      }),
+      v.object({
+        sequenceNumber: v.number(),
+        strategy: v.picklist(CONFLICT_STRATEGIES),
+        cells: v.array(
+          v.object({
+            staffId: v.string(),
+            dateKey: v.string(),
+            baseVersion: v.number(),
+            current: v.object({ shiftValue: cellValue, version: v.number() }),
+            attempted: cellValue,
+          }),
+        ),
+        conflictingFields: v.array(v.string()),
+      }),
+    ]),
     ...serverEnvelope,
   }),
   v.object({

@@ -1,4 +1,13 @@
 import type { ErrorCode, FieldErrors } from './errors.ts';
+import type {
+  CellConflict,
+  CellVersions,
+  ShiftBroadcastPayload,
+  ShiftBulkUpdatePayload,
+  ShiftSyncRequestPayload,
+  ShiftSyncResponsePayload,
+  ShiftUpdatePayload,
+} from './schedule.ts';
 
 /** Version of the wire protocol described in docs/protocol.md. */
 export const PROTOCOL_VERSION = 1;
@@ -127,10 +136,15 @@ export type ClientMessage =
   | Envelope<'STAFF_DELETE', StaffDeletePayload>
   | Envelope<'PING', { timestamp?: string }>
   | Envelope<'PRESENCE_SET', PresenceSetPayload>
-  | Envelope<'SYNC_ALL_PERIODS_REQUEST', Record<string, never>>;
+  | Envelope<'SYNC_ALL_PERIODS_REQUEST', Record<string, never>>
+  | Envelope<'SHIFT_SYNC_REQUEST', ShiftSyncRequestPayload>
+  | Envelope<'SHIFT_UPDATE', ShiftUpdatePayload>
+  | Envelope<'SHIFT_BULK_UPDATE', ShiftBulkUpdatePayload>;
 
-export type ClientMessageType = ClientMessage['type'];
-export type MutationMessage = Extract<ClientMessage, { type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE' }>;
+export type StaffMutationMessage = Extract<ClientMessage, { type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE' }>;
+export type ShiftMutationMessage = Extract<ClientMessage, { type: 'SHIFT_UPDATE' | 'SHIFT_BULK_UPDATE' }>;
+/** Every message that changes data, of any collection. */
+export type MutationMessage = StaffMutationMessage | ShiftMutationMessage;
 export type MutationType = MutationMessage['type'];
 
 // ---- server -> client payloads ----
@@ -145,6 +159,10 @@ export interface ChangePayload {
 export type ChangeType = 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE';
 /** A committed change as every subscriber receives it; `seq` is always set. */
 export type ChangeEvent = Envelope<ChangeType, ChangePayload> & { seq: number };
+/** A committed cell change as every subscriber receives it. */
+export type ShiftChangeEvent = Envelope<'SHIFT_BROADCAST', ShiftBroadcastPayload> & { seq: number };
+/** A committed change of any collection. */
+export type AnyChangeEvent = ChangeEvent | ShiftChangeEvent;
 
 export interface FullSyncPayload {
   full: true;
@@ -155,7 +173,8 @@ export interface FullSyncPayload {
 
 export interface DeltaSyncPayload {
   full: false;
-  changes: ChangeEvent[];
+  /** The missed changes of every collection, in seq order. */
+  changes: AnyChangeEvent[];
 }
 
 export type SyncResponsePayload = FullSyncPayload | DeltaSyncPayload;
@@ -166,6 +185,24 @@ export interface AckPayload {
   version: number;
   seq: number;
   duplicate?: true;
+}
+
+/** The ACK of a schedule change: the new version of every cell it changed. */
+export interface ShiftAckPayload {
+  sequenceNumber: number;
+  seq: number;
+  /** Cells written (0 when every cell already held its value). */
+  cells: number;
+  versions: CellVersions;
+  duplicate?: true;
+}
+
+/** A schedule change refused as a whole: every cell someone else changed since its base version. */
+export interface ShiftConflictPayload {
+  sequenceNumber: number;
+  strategy: ConflictStrategy;
+  cells: CellConflict[];
+  conflictingFields: ['shiftValue'];
 }
 
 export interface ConflictPayload {
@@ -223,13 +260,15 @@ export interface ConnectionAckPayload {
 export type ServerMessage =
   | Envelope<'SYNC_RESPONSE', SyncResponsePayload>
   | ChangeEvent
-  | Envelope<'ACK', AckPayload>
-  | Envelope<'CONFLICT', ConflictPayload>
+  | Envelope<'ACK', AckPayload | ShiftAckPayload>
+  | Envelope<'CONFLICT', ConflictPayload | ShiftConflictPayload>
   | Envelope<'ERROR', ErrorPayload>
   | Envelope<'PONG', { timestamp?: string }>
   | Envelope<'HELLO', HelloPayload>
   | Envelope<'PRESENCE', PresencePayload>
   | Envelope<'SYNC_ALL_PERIODS_RESPONSE', SyncAllPeriodsPayload>
-  | Envelope<'CONNECTION_ACK', ConnectionAckPayload>;
+  | Envelope<'CONNECTION_ACK', ConnectionAckPayload>
+  | Envelope<'SHIFT_SYNC_RESPONSE', ShiftSyncResponsePayload>
+  | ShiftChangeEvent;
 
 export type ServerMessageType = ServerMessage['type'];

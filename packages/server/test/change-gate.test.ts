@@ -38,6 +38,23 @@ describe('ChangeGate: change events around a snapshot answered at seq S', () => 
     expect(gate.admit(event(12))).toBe('skip');
   });
 
+  it("a snapshot of one collection drops that collection's covered events only: the others are still owed", () => {
+    const of = (seq: number, collection: string) => ({ ...event(seq), collection });
+    const gate = new ChangeGate({ sentSeq: 3 });
+    gate.hold();
+    for (const e of [of(4, 'staff'), of(5, 'shift'), of(6, 'staff'), of(7, 'shift'), of(8, 'shift')]) gate.admit(e);
+    const held = gate.release(7, 'shift'); // the cells of a period, as of seq 7
+    expect(held.map((e) => [e.seq, gate.admit(e)])).toEqual([
+      [4, 'send'],
+      [5, 'skip'],
+      [6, 'send'],
+      [7, 'skip'],
+      [8, 'send'],
+    ]);
+    expect(gate.sentSeq).toBe(8);
+    expect(gate.admit(of(9, 'staff'))).toBe('send');
+  });
+
   it('takes a whole pass only when nothing is held and none of it was sent', () => {
     const batch = (...seqs: number[]) => new ChangeBatch(seqs.map(event));
     const gate = new ChangeGate({ sentSeq: 4 });

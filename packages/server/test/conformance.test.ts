@@ -229,7 +229,7 @@ for (const driver of await availableDrivers()) {
         const delta = await b.sync({ sinceSeq: since });
         expect(delta.seq).toBe(since + 3);
         if (delta.payload.full) throw new Error('expected a delta');
-        expect(delta.payload.changes.map((c) => [c.seq, c.type, c.payload.changes])).toEqual([
+        expect((delta.payload.changes as ChangeEvent[]).map((c) => [c.seq, c.type, c.payload.changes])).toEqual([
           [since + 1, 'STAFF_UPDATE', { name: '一' }],
           [since + 2, 'STAFF_UPDATE', { name: '二' }],
           [since + 3, 'STAFF_UPDATE', { name: '三' }],

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { ChangeEvent, ServerMessage } from '@staff-sync/protocol';
+import type { AckPayload, ChangeEvent, Envelope, ServerMessage } from '@staff-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricValue, until } from './support/metrics.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
@@ -126,7 +126,7 @@ describe('HTTP API', () => {
   it('answers a stale PATCH with 409 CONFLICT and a create with 201, then 200 duplicate', async () => {
     const created = await post('/staff', { name: 'Http', position: 'x' }, { 'Idempotency-Key': 'http-client:1' });
     expect(created.status).toBe(201);
-    const ack = (await created.json()) as Extract<ServerMessage, { type: 'ACK' }>;
+    const ack = (await created.json()) as Envelope<'ACK', AckPayload>;
     const again = await post('/staff', { name: 'Http', position: 'x' }, { 'Idempotency-Key': 'http-client:1' });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ type: 'ACK', payload: { staffId: ack.payload.staffId, duplicate: true } });

@@ -5,6 +5,7 @@ import {
   envelope,
   type MutationMessage,
   type StaffChanges,
+  type StaffMutationMessage,
 } from '@staff-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMutation, type MutationOutcome } from '../src/engine/apply-mutation.ts';
@@ -48,7 +49,7 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
       clientSeq.set(clientId, Math.max(n, clientSeq.get(clientId) ?? 0));
       return envelope(type, payload, clientId, n) as Extract<MutationMessage, { type: T }>;
     }
-    const apply = (rid: string, message: MutationMessage, strategy: ConflictStrategy = 'merge') =>
+    const apply = (rid: string, message: StaffMutationMessage, strategy: ConflictStrategy = 'merge') =>
       applyMutation(db, { restaurantId: rid, strategy }, message);
     async function create(rid: string, fields: Record<string, unknown> = {}) {
       const outcome = await apply(rid, mutation('STAFF_CREATE', { name: 'Taro', position: 'Chef', ...fields }));

@@ -3,10 +3,10 @@ import {
   applyChanges,
   compareStaff,
   defaultPeriods,
-  type MutationMessage,
   type Period,
   type StaffChanges,
   type StaffMember,
+  type StaffMutationMessage,
   validateClientMessage,
 } from '@staff-sync/protocol';
 import type { SupabaseClient, SupabaseClientOptions } from '@supabase/supabase-js';
@@ -137,7 +137,7 @@ export class DirectStaffStore {
   }
 
   async #write(
-    type: MutationMessage['type'],
+    type: StaffMutationMessage['type'],
     payload: Record<string, unknown>,
     staffId: string | undefined,
     baseVersion?: number,
@@ -151,7 +151,7 @@ export class DirectStaffStore {
       sequenceNumber: 1,
     });
     if (!parsed.ok) throw new StaffSyncError(parsed.error.code, parsed.error.message, { fields: parsed.error.fields });
-    const message = parsed.value as MutationMessage;
+    const message = parsed.value as StaffMutationMessage;
     const base = staffId === undefined ? undefined : this.#view().get(staffId);
     if (staffId !== undefined && !base) throw new StaffSyncError('NOT_FOUND', `staff member ${staffId} does not exist`);
     const pending = this.#optimistic(message);
@@ -175,7 +175,7 @@ export class DirectStaffStore {
     }
   }
 
-  async #send(message: MutationMessage, base: StaffMember | undefined): Promise<StaffMember> {
+  async #send(message: StaffMutationMessage, base: StaffMember | undefined): Promise<StaffMember> {
     const supabase = await this.#supabase();
     const { restaurantId } = this.#options;
     if (message.type === 'STAFF_CREATE') {
@@ -228,7 +228,7 @@ export class DirectStaffStore {
     return member;
   }
 
-  #optimistic(message: MutationMessage): Pending {
+  #optimistic(message: StaffMutationMessage): Pending {
     if (message.type === 'STAFF_CREATE') {
       const id = message.payload.id as string;
       const now = message.timestamp;

@@ -6,6 +6,7 @@ import {
   isMutation,
   type MutationMessage,
   PROTOCOL_VERSION,
+  type ShiftSyncResponsePayload,
 } from '@staff-sync/protocol';
 import type { SyncEngine } from '../engine/sync-engine.ts';
 import type { UserRateLimiter } from '../limits/user-rate-limit.ts';
@@ -65,6 +66,15 @@ export class Dispatcher {
     return session.userName ?? given ?? clientId.slice(0, 8);
   }
 
+  /** A period's cells (for a plain client's answer to a bulk change); undefined when it cannot be read. */
+  async periodCells(
+    session: Session,
+    periodIndex: number,
+  ): Promise<{ seq: number; payload: ShiftSyncResponsePayload } | undefined> {
+    const result = await this.#d.engine.shiftSync(session.restaurantId, { periodIndex });
+    return result.ok && result.kind === 'cells' ? { seq: result.seq, payload: result.payload } : undefined;
+  }
+
   /** Take one message's token from the user's budget; false (counted) when the user is over it. */
   async takeUserToken(session: Session, clientId: string): Promise<boolean> {
     // Signed in: the token's user; otherwise each client instance counts as a user.
@@ -99,6 +109,7 @@ export class Dispatcher {
     }
     if (message.type === 'SYNC_REQUEST') return this.#sync(session, message, replier, startedAt);
     if (message.type === 'SYNC_ALL_PERIODS_REQUEST') return this.#syncAllPeriods(session, message, replier, startedAt);
+    if (message.type === 'SHIFT_SYNC_REQUEST') return this.#shiftSync(session, message, replier, startedAt);
     if (message.type === 'PRESENCE_SET') return this.#presence(session, message, delivery);
     if (isMutation(message)) return this.#mutate(session, message, delivery);
   }
@@ -115,7 +126,8 @@ export class Dispatcher {
     const result = await this.#d.engine.sync(session.restaurantId, payload);
     if (result.ok) {
       replier.send('SYNC_RESPONSE', result.payload, result.seq);
-      replier.releaseChanges?.(result.seq);
+      // A delta covers every collection; a full snapshot the roster only.
+      replier.releaseChanges?.(result.seq, result.payload.full ? 'staff' : undefined);
     } else {
       replier.send('ERROR', { ...result.error, sequenceNumber: message.sequenceNumber });
       replier.releaseChanges?.(undefined);
@@ -133,10 +145,33 @@ export class Dispatcher {
     const result = await this.#d.engine.syncAllPeriods(session.restaurantId);
     if (result.ok) {
       replier.send('SYNC_ALL_PERIODS_RESPONSE', result.payload, result.seq);
-      replier.releaseChanges?.(result.seq);
+      replier.releaseChanges?.(result.seq, 'staff');
     } else {
       replier.send('ERROR', { ...result.error, sequenceNumber: message.sequenceNumber });
       replier.releaseChanges?.(undefined);
+    }
+    this.#observe(message.type, startedAt);
+  }
+
+  async #shiftSync(
+    session: Session,
+    message: Extract<ClientMessage, { type: 'SHIFT_SYNC_REQUEST' }>,
+    replier: Replier,
+    startedAt: number,
+  ): Promise<void> {
+    replier.holdChanges?.();
+    const result = await this.#d.engine.shiftSync(session.restaurantId, message.payload);
+    if (!result.ok) {
+      replier.send('ERROR', { ...result.error, sequenceNumber: message.sequenceNumber });
+      replier.releaseChanges?.(undefined);
+    } else {
+      if (result.kind === 'delta') {
+        replier.send('SYNC_RESPONSE', result.payload, result.seq);
+        replier.releaseChanges?.(result.seq);
+      } else {
+        replier.send('SHIFT_SYNC_RESPONSE', result.payload, result.seq);
+        replier.releaseChanges?.(result.seq, 'shift');
+      }
     }
     this.#observe(message.type, startedAt);
   }

@@ -29,9 +29,10 @@ export interface Replier {
   /**
    * Around a sync answer: change events are held from `holdChanges` until `releaseChanges(seq)`,
    * then those the answer covers are dropped (a WebSocket; an HTTP request has no live events).
+   * An answer that covers one collection only (`only`) drops only that collection's events.
    */
   holdChanges?(): void;
-  releaseChanges?(seq: number | undefined): void;
+  releaseChanges?(seq: number | undefined, only?: string): void;
 }
 
 /** How this transport keeps a client's presence: on its connection, or as an HTTP lease. */

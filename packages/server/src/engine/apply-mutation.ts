@@ -3,14 +3,15 @@ import {
   type ConflictStrategy,
   ErrorCode,
   type ErrorPayload,
-  type MutationMessage,
   type StaffChanges,
+  type StaffMutationMessage,
   type StaffRow,
   staffRowToMember,
 } from '@staff-sync/protocol';
 import type { Db } from '../storage/db.ts';
-import type { MutationContext, MutationOutcome } from './collections/collection.ts';
+import type { MutationContext, MutationOutcome, StaffMutationOutcome } from './collections/collection.ts';
 import { fingerprint } from './fingerprint.ts';
+import { callApply } from './stored-outcome.ts';
 
 export type { MutationContext, MutationOutcome };
 
@@ -29,10 +30,6 @@ type StoredOutcome =
   | { type: 'ERROR'; code: ErrorCode; message: string; fields?: Record<string, string>; duplicate?: true }
   | { type: 'REUSED' };
 
-/** Errors worth one more try of the whole transaction: serialization failures and deadlocks. */
-const RETRYABLE = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 5;
-
 /**
  * Apply one validated staff mutation as one transaction (docs/architecture.md, "A mutation"), in one round trip:
  * `staff_sync_apply` claims its (client, sequenceNumber), locks the member, decides by version and
@@ -40,7 +37,11 @@ const MAX_ATTEMPTS = 5;
  * notification in the same transaction, so nothing is visible before commit. A repeat gets the
  * first outcome.
  */
-export async function applyMutation(db: Db, ctx: MutationContext, message: MutationMessage): Promise<MutationOutcome> {
+export async function applyMutation(
+  db: Db,
+  ctx: Omit<MutationContext, 'periodSettings'>,
+  message: StaffMutationMessage,
+): Promise<StaffMutationOutcome> {
   const { clientId, sequenceNumber } = message;
   let kind: 'create' | 'update' | 'delete';
   let staffId: string | null;
@@ -72,23 +73,15 @@ export async function applyMutation(db: Db, ctx: MutationContext, message: Mutat
     version,
     ctx.strategy,
   ];
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const rows = await db.query<{ outcome: StoredOutcome | string }>(
-        'select staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11) as outcome',
-        params,
-      );
-      const raw = rows[0]?.outcome;
-      const outcome = (typeof raw === 'string' ? JSON.parse(raw) : raw) as StoredOutcome;
-      return toProtocol(outcome, sequenceNumber, kind === 'create' ? {} : (changes as StaffChanges));
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;
-    }
-  }
+  const outcome = await callApply<StoredOutcome>(
+    db,
+    'select staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11) as outcome',
+    params,
+  );
+  return toProtocol(outcome, sequenceNumber, kind === 'create' ? {} : (changes as StaffChanges));
 }
 
-function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: StaffChanges): MutationOutcome {
+function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: StaffChanges): StaffMutationOutcome {
   switch (outcome.type) {
     case 'ACK': {
       const payload: AckPayload = {

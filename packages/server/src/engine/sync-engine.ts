@@ -4,7 +4,10 @@ import {
   ErrorCode,
   type ErrorPayload,
   isInPeriod,
+  isShiftAck,
   type MutationMessage,
+  type ShiftSyncRequestPayload,
+  type ShiftSyncResponsePayload,
   type StaffMember,
   type SyncAllPeriodsPayload,
   type SyncRequestPayload,
@@ -13,6 +16,7 @@ import {
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/db.ts';
+import { readScheduleSnapshot } from '../storage/schedule-queries.ts';
 import { readSnapshot } from '../storage/staff-queries.ts';
 import { toChangeEvent } from './change-event.ts';
 import { readChangesSince } from './changes.ts';
@@ -27,6 +31,20 @@ export interface EngineSettings extends PeriodSettings {
 
 /** The metric label of a mutation type (`create`, `update`, `delete`, as its collection names it). */
 const operationOf = (type: MutationMessage['type']): string => collectionOf(type).operations[type] ?? type.toLowerCase();
+
+/** A period index the restaurant does not have. */
+function missingPeriod(index: number, count: number, field: string): ErrorPayload {
+  return {
+    code: ErrorCode.VALIDATION_FAILED,
+    message: `period ${index} does not exist; this restaurant has periods 0 to ${count - 1}`,
+    fields: { [field]: `must be at most ${count - 1}` },
+  };
+}
+
+export type ShiftSyncResult =
+  | { ok: true; kind: 'cells'; seq: number; payload: ShiftSyncResponsePayload }
+  | { ok: true; kind: 'delta'; seq: number; payload: SyncResponsePayload }
+  | { ok: false; error: ErrorPayload };
 
 export type SyncResult = { ok: true; seq: number; payload: SyncResponsePayload } | { ok: false; error: ErrorPayload };
 
@@ -65,7 +83,13 @@ export class SyncEngine {
     try {
       outcome = await collection.apply(
         this.#db,
-        { restaurantId, userId: actor.userId, userName: actor.userName, strategy: this.#settings.conflictStrategy },
+        {
+          restaurantId,
+          userId: actor.userId,
+          userName: actor.userName,
+          strategy: this.#settings.conflictStrategy,
+          periodSettings: this.#settings,
+        },
         message,
       );
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
@@ -98,7 +122,12 @@ export class SyncEngine {
       outcome.type !== 'ERROR' &&
       !(outcome.type === 'ACK' && outcome.payload.duplicate)
     ) {
-      const wasStale = outcome.type === 'CONFLICT' || outcome.payload.version > version + 1;
+      // A cell's version says the same of the cell; a bulk change is stale when any cell was.
+      const wasStale =
+        outcome.type === 'CONFLICT' ||
+        (isShiftAck(outcome.payload)
+          ? Object.values(outcome.payload.versions).some((cells) => Object.values(cells).some((v) => v > version + 1))
+          : outcome.payload.version > version + 1);
       if (wasStale) {
         this.#metrics.conflictResolutions.inc({
           strategy: this.#settings.conflictStrategy,
@@ -127,16 +156,7 @@ export class SyncEngine {
       }
       const periods = await periodsFor(this.#db, restaurantId, this.#settings);
       const period = request.period ?? currentPeriodIndex(periods);
-      if (period >= periods.length) {
-        return {
-          ok: false,
-          error: {
-            code: ErrorCode.VALIDATION_FAILED,
-            message: `period ${period} does not exist; this restaurant has periods 0 to ${periods.length - 1}`,
-            fields: { 'payload.period': `must be at most ${periods.length - 1}` },
-          },
-        };
-      }
+      if (period >= periods.length) return { ok: false, error: missingPeriod(period, periods.length, 'payload.period') };
       const snapshot = await readSnapshot(this.#db, restaurantId);
       this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'success' });
       return { ok: true, seq: snapshot.seq, payload: { full: true, period, periods, staffMembers: snapshot.members } };
@@ -144,6 +164,31 @@ export class SyncEngine {
       this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'error' });
       this.#metrics.databaseErrors.inc({ operation: 'snapshot' });
       this.#log.error({ err: error, restaurantId }, 'sync request failed in the database');
+      return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'the database could not be read; try again' } };
+    }
+  }
+
+  /**
+   * Answer a SHIFT_SYNC_REQUEST: with `sinceSeq`, the changes since then of every collection
+   * (a delta SYNC_RESPONSE) when the log still holds them; else the period's cells.
+   */
+  async shiftSync(restaurantId: string, request: ShiftSyncRequestPayload): Promise<ShiftSyncResult> {
+    try {
+      if (request.sinceSeq !== undefined) {
+        const delta = await this.sync(restaurantId, { sinceSeq: request.sinceSeq });
+        if (delta.ok && !delta.payload.full) return { ok: true, kind: 'delta', seq: delta.seq, payload: delta.payload };
+      }
+      const periods = await periodsFor(this.#db, restaurantId, this.#settings);
+      const period = periods[request.periodIndex];
+      if (!period) return { ok: false, error: missingPeriod(request.periodIndex, periods.length, 'payload.periodIndex') };
+      const snapshot = await readScheduleSnapshot(this.#db, restaurantId, period);
+      this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'success' });
+      const { seq, ...payload } = snapshot;
+      return { ok: true, kind: 'cells', seq, payload: { periodIndex: period.index, ...payload } };
+    } catch (error) {
+      this.#metrics.databaseOperations.inc({ operation: 'snapshot', status: 'error' });
+      this.#metrics.databaseErrors.inc({ operation: 'snapshot' });
+      this.#log.error({ err: error, restaurantId }, 'schedule sync request failed in the database');
       return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'the database could not be read; try again' } };
     }
   }

@@ -1,4 +1,5 @@
 import type { Dialect } from '@staff-sync/protocol';
+import type { BulkPart } from '../engine/collections/collection.ts';
 
 /** One change event, serialized once by the hub for every subscriber of a dialect. */
 export interface HubEvent {
@@ -8,6 +9,10 @@ export interface HubEvent {
   bytes: number;
   /** As plain-dialect clients get it, built the first time one needs it (default: `text`). */
   plain?: () => string;
+  /** The collection the change is of (`staff`, `shift`). */
+  collection?: string;
+  /** Set when the change is one of a bulk change (plain clients get a bulk as one message). */
+  bulk?: BulkPart | undefined;
 }
 
 /** The event's text in a dialect. */
@@ -59,19 +64,37 @@ export const sseEvent = (seq: number, text: string): string => `id: ${seq}\ndata
 /**
  * Which change events one subscriber gets, around a snapshot or catch-up answered at seq S:
  * while it is being answered, events are held; then the held ones come out after it, those S
- * already covers dropped, so the subscriber sees S+1, S+2, ... exactly. Before any snapshot
- * (`sentSeq` undefined) every event goes out.
+ * already covers dropped, so the subscriber sees S+1, S+2, ... exactly. A snapshot of one
+ * collection (the roster, a period's cells) covers that collection's events only: the others up
+ * to S are still owed and go out. Before any snapshot (`sentSeq` undefined) every event goes out.
+ * Events reach the gate in seq order (the change feed's), which is what makes "the highest seq
+ * sent" a floor for every collection.
  */
 export class ChangeGate {
-  /** Highest seq this subscriber has been given (by a snapshot, a catch-up or an event). */
-  sentSeq: number | undefined;
-  #holding: boolean;
+  /** Highest seq given to this subscriber as an event, or covered for all collections by a catch-up. */
+  #floor: number | undefined;
+  /** Seqs covered for one collection by its snapshot. */
+  readonly #coveredFor = new Map<string, number>();
+  /** Answers being prepared (a sync request, a plain client's bulk answer): held while any is. */
+  #holds: number;
   #held: HubEvent[] = [];
   #heldBytes = 0;
 
   constructor(options: { sentSeq?: number; holding?: boolean } = {}) {
-    this.sentSeq = options.sentSeq;
-    this.#holding = options.holding ?? false;
+    this.#floor = options.sentSeq;
+    this.#holds = options.holding ? 1 : 0;
+  }
+
+  /** Highest seq this subscriber has been given (by a snapshot, a catch-up or an event). */
+  get sentSeq(): number | undefined {
+    let highest = this.#floor;
+    for (const seq of this.#coveredFor.values()) highest = Math.max(highest ?? 0, seq);
+    return highest;
+  }
+
+  /** Everything up to `seq` has been given (a catch-up of every collection). */
+  set sentSeq(seq: number | undefined) {
+    this.#floor = seq;
   }
 
   /** Bytes held back: they count against the subscriber's backlog limit. */
@@ -81,35 +104,41 @@ export class ChangeGate {
 
   /** 'send' (and it counts as sent), 'held', or 'skip' when already covered. */
   admit(event: HubEvent): 'send' | 'held' | 'skip' {
-    if (this.#holding) {
+    if (this.#holds > 0) {
       this.#held.push(event);
       this.#heldBytes += event.bytes;
       return 'held';
     }
-    if (this.sentSeq !== undefined && event.seq <= this.sentSeq) return 'skip';
-    this.sentSeq = event.seq;
+    if (event.seq <= this.#coveredUpTo(event.collection)) return 'skip';
+    this.#floor = event.seq;
     return 'send';
   }
 
   /**
    * A whole fan-out pass: true (and it counts as sent) when nothing is held and none of it was
-   * sent yet, so its shared frame can go out as it is; false when its events must go one by one
-   * through `admit`.
+   * sent or covered yet, so its shared frame can go out as it is; false when its events must go
+   * one by one through `admit`.
    */
   admitBatch(batch: ChangeBatch): boolean {
-    if (this.#holding || (this.sentSeq !== undefined && this.sentSeq >= batch.firstSeq)) return false;
-    this.sentSeq = batch.lastSeq;
+    const sent = this.sentSeq;
+    if (this.#holds > 0 || (sent !== undefined && sent >= batch.firstSeq)) return false;
+    this.#floor = batch.lastSeq;
     return true;
   }
 
   hold(): void {
-    this.#holding = true;
+    this.#holds++;
   }
 
-  /** The snapshot or catch-up covering up to `seq` went out: the held events, to admit again in order. */
-  release(seq: number | undefined): HubEvent[] {
-    this.#holding = false;
-    if (seq !== undefined) this.sentSeq = Math.max(this.sentSeq ?? 0, seq);
+  /**
+   * The snapshot or catch-up covering up to `seq` went out (of `only` that collection, when
+   * given): the held events, to admit again in order, once no other answer holds them.
+   */
+  release(seq: number | undefined, only?: string): HubEvent[] {
+    this.#holds = Math.max(0, this.#holds - 1);
+    if (seq !== undefined && only !== undefined) this.#coveredFor.set(only, Math.max(this.#coveredFor.get(only) ?? 0, seq));
+    else if (seq !== undefined) this.#floor = Math.max(this.#floor ?? 0, seq);
+    if (this.#holds > 0) return [];
     const held = this.#held;
     this.clear();
     return held;
@@ -118,5 +147,10 @@ export class ChangeGate {
   clear(): void {
     this.#held = [];
     this.#heldBytes = 0;
+  }
+
+  #coveredUpTo(collection: string | undefined): number {
+    const own = collection === undefined ? undefined : this.#coveredFor.get(collection);
+    return Math.max(this.#floor ?? -1, own ?? -1);
   }
 }

@@ -122,6 +122,8 @@ export class Hub {
       text,
       bytes: Buffer.byteLength(text),
       plain: () => (plain ??= JSON.stringify(toPlainMessage(event))),
+      collection: change.collection,
+      bulk: change.bulk,
     });
     room.published.push(change);
     this.#schedule();

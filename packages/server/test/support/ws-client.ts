@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type ChangeEvent, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
+import {
+  type AckPayload,
+  type ChangeEvent,
+  type ConflictPayload,
+  type Envelope,
+  type ErrorPayload,
+  parseServerFrame,
+  type ServerMessage,
+} from '@staff-sync/protocol';
 
 export type SyncResponse = Extract<ServerMessage, { type: 'SYNC_RESPONSE' }> & { seq: number };
 
 import WebSocket from 'ws';
 
-type Reply = Extract<ServerMessage, { type: 'ACK' | 'CONFLICT' | 'ERROR' }>;
+/** A reply to a staff mutation (tests of the schedule narrow cell replies themselves). */
+type Reply = Envelope<'ACK', AckPayload> | Envelope<'CONFLICT', ConflictPayload> | Envelope<'ERROR', ErrorPayload>;
 
 export interface TestClientOptions {
   clientId?: string;

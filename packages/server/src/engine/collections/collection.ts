@@ -1,6 +1,15 @@
-import type { AckPayload, ConflictPayload, ConflictStrategy, ErrorPayload, MutationMessage } from '@staff-sync/protocol';
+import type {
+  AckPayload,
+  ConflictPayload,
+  ConflictStrategy,
+  ErrorPayload,
+  MutationMessage,
+  ShiftAckPayload,
+  ShiftConflictPayload,
+} from '@staff-sync/protocol';
 import type { Db } from '../../storage/db.ts';
 import type { ChangeRow } from '../../storage/rows.ts';
+import type { PeriodSettings } from '../periods.ts';
 
 /**
  * A collection is what staff-sync keeps in step for a restaurant: the roster, the schedule's
@@ -15,12 +24,18 @@ export interface Collection {
   /** Apply one validated mutation as one transaction: dedupe, version, strategy, write, log. */
   apply(db: Db, ctx: MutationContext, message: MutationMessage): Promise<MutationOutcome>;
   /** The change event (type and payload) a change-log row of this collection stands for. */
-  event(row: ChangeRow): { type: string; payload: unknown };
+  event(row: ChangeRow): { type: string; payload: unknown; bulk?: BulkPart | undefined };
 }
 
-export type MutationOutcome =
+/** The outcome of a roster mutation. */
+export type StaffMutationOutcome =
   | { type: 'ACK'; payload: AckPayload }
   | { type: 'CONFLICT'; payload: ConflictPayload }
+  | { type: 'ERROR'; payload: ErrorPayload };
+
+export type MutationOutcome =
+  | { type: 'ACK'; payload: AckPayload | ShiftAckPayload }
+  | { type: 'CONFLICT'; payload: ConflictPayload | ShiftConflictPayload }
   | { type: 'ERROR'; payload: ErrorPayload };
 
 /** Who makes a mutation: the restaurant, and the signed-in user when sign-in is on. */
@@ -32,6 +47,16 @@ export interface Actor {
 
 export interface MutationContext extends Actor {
   strategy: ConflictStrategy;
+  /** How the restaurant's default periods are laid out (a collection may check dates against them). */
+  periodSettings: PeriodSettings;
+}
+
+/** Where a change stands in a bulk change (many changes of one message, consecutive seqs). */
+export interface BulkPart {
+  size: number;
+  /** Changes of the bulk after this one: 0 at its last. */
+  left: number;
+  periodIndex: number;
 }
 
 /** A committed change of any collection, as the feed, the fan-out and resume pass it around. */
@@ -48,4 +73,6 @@ export interface ChangeRecord {
   userId: string | null;
   userName: string | null;
   committedAt: string;
+  /** Set when the change is one of a bulk change of more than one. */
+  bulk?: BulkPart | undefined;
 }

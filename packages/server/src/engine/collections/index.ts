@@ -1,10 +1,11 @@
 import type { MutationMessage } from '@staff-sync/protocol';
 import type { ChangeRow } from '../../storage/rows.ts';
 import type { ChangeRecord, Collection } from './collection.ts';
+import { shiftCollection } from './shift.ts';
 import { staffCollection } from './staff.ts';
 
 /** Every collection the server keeps in step, by name. */
-export const COLLECTIONS: readonly Collection[] = [staffCollection];
+export const COLLECTIONS: readonly Collection[] = [staffCollection, shiftCollection];
 
 const BY_NAME = new Map(COLLECTIONS.map((c) => [c.name, c]));
 const BY_MUTATION = new Map(COLLECTIONS.flatMap((c) => Object.keys(c.operations).map((type) => [type, c] as const)));
@@ -22,8 +23,9 @@ const iso = (value: string | Date): string => (value instanceof Date ? value : n
 export function changeRecordOf(row: ChangeRow): ChangeRecord {
   const collection = BY_NAME.get(row.collection ?? 'staff');
   if (!collection) throw new Error(`the change log holds a change of an unknown collection "${row.collection}"`);
-  const { type, payload } = collection.event(row);
+  const { type, payload, bulk } = collection.event(row);
   return {
+    bulk,
     restaurantId: String(row.restaurant_id),
     seq: Number(row.seq),
     collection: collection.name,

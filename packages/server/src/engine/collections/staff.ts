@@ -1,4 +1,10 @@
-import { type ChangePayload, type StaffMember, type StaffRow, staffRowToMember } from '@staff-sync/protocol';
+import {
+  type ChangePayload,
+  type StaffMember,
+  type StaffMutationMessage,
+  type StaffRow,
+  staffRowToMember,
+} from '@staff-sync/protocol';
 import type { ChangeRow } from '../../storage/rows.ts';
 import { applyMutation } from '../apply-mutation.ts';
 import type { Collection } from './collection.ts';
@@ -11,7 +17,7 @@ import type { Collection } from './collection.ts';
 export const staffCollection: Collection = {
   name: 'staff',
   operations: { STAFF_CREATE: 'create', STAFF_UPDATE: 'update', STAFF_DELETE: 'delete' },
-  apply: applyMutation,
+  apply: (db, ctx, message) => applyMutation(db, ctx, message as StaffMutationMessage),
   event(row: ChangeRow) {
     const staff = staffRowToMember(row.row as StaffRow);
     const changes: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type ChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
+import { type AnyChangeEvent, envelope, SERVER_CLIENT_ID, type ServerMessage } from '@staff-sync/protocol';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
 import type { Session } from '../../dispatch/session.ts';
 import { type ChangeBatch, ChangeGate, type HubEvent, sseEvent } from '../../fanout/change-batch.ts';
@@ -76,7 +76,7 @@ export class EventStream implements Subscriber {
   }
 
   /** Write the catch-up (changes after sinceSeq up to `seq`), then release the held live events. */
-  catchUp(changes: readonly ChangeEvent[], seq: number): void {
+  catchUp(changes: readonly AnyChangeEvent[], seq: number): void {
     for (const change of changes) this.#writeChange(change.seq, JSON.stringify(change));
     for (const e of this.#gate.release(seq)) this.sendChange(e);
   }

@@ -4,6 +4,7 @@ import {
   type PlainContext,
   SERVER_CLIENT_ID,
   type ServerMessage,
+  type ShiftSyncResponsePayload,
   toPlainMessage,
 } from '@staff-sync/protocol';
 import type { WebSocket } from 'ws';
@@ -17,6 +18,9 @@ export interface ConnectionLimits {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
 }
+
+/** A period's cells and the seq they reflect, for a plain client's answer to a bulk change. */
+export type BulkAnswer = (periodIndex: number) => Promise<{ seq: number; payload: ShiftSyncResponsePayload } | undefined>;
 
 export type CloseReason = 'backlog' | 'heartbeat' | 'shutdown' | 'token_expired' | 'oversized';
 
@@ -52,6 +56,7 @@ export class Connection implements Replier {
 
   readonly #limits: ConnectionLimits;
   readonly #onOverflow: (connection: Connection, reason: CloseReason) => void;
+  readonly #bulkAnswer: BulkAnswer | undefined;
   #queue: string[] = [];
   #queuedBytes = 0;
   #closed = false;
@@ -66,7 +71,9 @@ export class Connection implements Replier {
     info: Session,
     limits: ConnectionLimits,
     onOverflow: (connection: Connection, reason: CloseReason) => void,
+    bulkAnswer?: BulkAnswer,
   ) {
+    this.#bulkAnswer = bulkAnswer;
     this.ws = ws;
     this.info = info;
     this.#limits = limits;
@@ -92,7 +99,29 @@ export class Connection implements Replier {
     if (this.#closed) return;
     const verdict = this.#gate.admit(event);
     if (verdict === 'held') this.#checkBacklog();
-    else if (verdict === 'send') this.#enqueue(eventText(event, this.info.dialect), event.bytes);
+    if (verdict !== 'send') return;
+    if (this.info.dialect === 'plain' && event.bulk) {
+      // The real app's schedule screens get a bulk change as one SHIFT_SYNC_RESPONSE, after its last cell.
+      if (event.bulk.left === 0) this.#announceBulk(event.bulk.periodIndex);
+      return;
+    }
+    this.#enqueue(eventText(event, this.info.dialect), event.bytes);
+  }
+
+  /**
+   * The period's cells, to everyone after a bulk change (`broadcast: true`): later changes wait
+   * until it is out, and those it covers are not sent again.
+   */
+  #announceBulk(periodIndex: number): void {
+    if (!this.#bulkAnswer) return;
+    this.#gate.hold();
+    this.#bulkAnswer(periodIndex).then(
+      (answer) => {
+        if (answer) this.send('SHIFT_SYNC_RESPONSE', { ...answer.payload, broadcast: true }, answer.seq);
+        this.releaseChanges(answer?.seq, 'shift');
+      },
+      () => this.releaseChanges(undefined),
+    );
   }
 
   /**
@@ -124,8 +153,8 @@ export class Connection implements Replier {
    * The sync response covering up to `seq` has been queued: release the held change events after
    * it, in order. Without a seq (the sync failed) the held events go out as they are.
    */
-  releaseChanges(seq: number | undefined): void {
-    for (const e of this.#gate.release(seq)) this.sendChange(e);
+  releaseChanges(seq: number | undefined, only?: string): void {
+    for (const e of this.#gate.release(seq, only)) this.sendChange(e);
   }
 
   /**

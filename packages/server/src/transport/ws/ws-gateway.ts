@@ -119,8 +119,12 @@ export class WsGateway {
 
   #onConnect(ws: WebSocket, session: Session, requestId: string): void {
     const { hub, presence, metrics, log, settings, dispatcher } = this.#deps;
-    const connection = new Connection(ws, session, settings, (c, reason) =>
-      this.#close(c, CloseCode.TRY_AGAIN_LATER, 'send backlog limit exceeded; reconnect and resume', reason),
+    const connection = new Connection(
+      ws,
+      session,
+      settings,
+      (c, reason) => this.#close(c, CloseCode.TRY_AGAIN_LATER, 'send backlog limit exceeded; reconnect and resume', reason),
+      session.dialect === 'plain' ? (periodIndex) => dispatcher.periodCells(session, periodIndex) : undefined,
     );
     const clog = log.child({ connectionId: session.id, requestId, restaurantId: session.restaurantId });
     this.#connections.add(connection);
