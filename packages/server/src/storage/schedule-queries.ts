@@ -30,9 +30,19 @@ export async function readScheduleSnapshot(db: Db, restaurantId: string, period:
     const scheduleData: ScheduleData = {};
     const versions: CellVersions = {};
     for (const row of rows) {
-      (versions[row.staff_id] ??= {})[row.date] = Number(row.version);
-      if (row.value !== null) (scheduleData[row.staff_id] ??= {})[row.date] = row.value;
+      cellsOf(versions, row.staff_id)[row.date] = Number(row.version);
+      if (row.value !== null) cellsOf(scheduleData, row.staff_id)[row.date] = row.value;
     }
     return { seq, scheduleId: String(schedule?.id), scheduleData, versions };
   }, 'repeatable read');
+}
+
+/** The member's cells in a `{ [staffId]: { [date]: x } }` map, made when missing. */
+function cellsOf<T>(map: Record<string, Record<string, T>>, staffId: string): Record<string, T> {
+  let cells = map[staffId];
+  if (!cells) {
+    cells = {};
+    map[staffId] = cells;
+  }
+  return cells;
 }
