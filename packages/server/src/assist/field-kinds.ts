@@ -32,7 +32,7 @@ export function fieldKind(collection: string, field: string): FieldKind {
 /**
  * How a text field may be merged: a name is made of parts (family and given name) that two people
  * may fix independently; a position or a colour is one choice, where splicing two people's edits
- * would make a value neither chose ("ホール長" + "キッチン係" -> "キッチン長"). `maxLength` is the
+ * would make a value neither chose ("Hall Chief" + "Kitchen Staff" -> "Kitchen Chief"). `maxLength` is the
  * protocol's limit for the merged value.
  */
 export function mergeRule(collection: string, field: string): { merge: boolean; maxLength?: number } {

@@ -18,9 +18,19 @@ export const RULE_PRIORS: Record<string, number> = { same: 0.99, contained: 0.97
 const OFFSET_RATE = 0.2;
 const OFFSET_SHRINK = 0.01;
 
+/** Features about one side (signed): the rest describe the conflict as a whole. */
+const SIGNED = /^(role|database|change|cmp|later|further)/;
+
 export interface LearnerOptions {
   model?: Partial<ModelOptions>;
   calibration?: Partial<CalibrationOptions>;
+  /**
+   * Until a restaurant has sent back `minOwnDecisions` choices, its learned suggestions' confidence
+   * is at most `coldCap` (below the threshold): what other restaurants taught may pre-select an
+   * answer, never decide one.
+   */
+  minOwnDecisions?: number;
+  coldCap?: number;
 }
 
 export interface DecisionFacts {
@@ -36,7 +46,12 @@ export class Learner {
   /** Per restaurant: how much more (or less) often than promised its learned suggestions were taken. */
   private readonly offsets = new Map<string, number>();
 
+  private readonly minOwnDecisions: number;
+  private readonly coldCap: number;
+
   constructor(options: LearnerOptions = {}) {
+    this.minOwnDecisions = options.minOwnDecisions ?? 5;
+    this.coldCap = options.coldCap ?? 0.85;
     this.model = new ProbitModel(options.model);
     this.calibrator = new IsotonicCalibrator(options.calibration);
   }
@@ -53,16 +68,23 @@ export class Learner {
         reason: { field, basis: objective.basis, rule: objective.rule },
       };
     }
-    const prediction = this.model.predict(input.restaurantId, conflictFeatures(input, field, kind, values));
+    const features = conflictFeatures(input, field, kind, values);
+    const prediction = this.model.predict(input.restaurantId, features);
     const basis = prediction.pMine >= 0.5 ? 'mine' : 'theirs';
     const rawConfidence = Math.max(prediction.pMine, 1 - prediction.pMine);
     const toward = basis === 'mine' ? 1 : -1;
-    let top: FieldReason['top'];
-    for (const c of prediction.contributions) {
-      if (c.value * toward > 0 && (!top || c.value * toward > top.value * toward)) top = c;
-    }
-    // The reason needs the side of a signed feature, not its pull: give the feature's own value.
-    const feature = top && conflictFeatures(input, field, kind, values).find((f) => f.name === top!.name);
+    // The reason names the feature that pulled hardest toward the suggestion; one that the
+    // suggested side has ("the manager's change") reads better than one the other side lacks
+    // ("not the editor's"), so it gets a head start.
+    let top: { name: string; value: number; score: number } | undefined;
+    features.forEach((f, i) => {
+      const pull = prediction.contributions[i]!.value * toward;
+      if (pull <= 0) return;
+      const score = SIGNED.test(f.name) && f.value * toward > 0 ? 1.5 * pull : pull;
+      if (!top || score > top.score) top = { name: f.name, value: f.value, score };
+    });
+    const cold = this.decisionsIn(input.restaurantId) < this.minOwnDecisions;
+    const calibrated = this.restaurantCalibrated(input.restaurantId, this.calibrator.map(rawConfidence));
     return {
       suggestion: {
         field,
@@ -71,9 +93,9 @@ export class Learner {
         rule: 'learned',
         pMine: prediction.pMine,
         rawConfidence,
-        confidence: this.restaurantCalibrated(input.restaurantId, this.calibrator.map(rawConfidence)),
+        confidence: cold ? Math.min(calibrated, this.coldCap) : calibrated,
       },
-      reason: { field, basis, rule: 'learned', ...(feature ? { top: { name: feature.name, value: feature.value } } : {}) },
+      reason: { field, basis, rule: 'learned', ...(top ? { top: { name: top.name, value: top.value } } : {}) },
     };
   }
 
@@ -118,7 +140,8 @@ export class Learner {
    */
   restaurantCalibrated(restaurantId: string, calibrated: number): number {
     const logit = Math.log(calibrated / (1 - calibrated)) + (this.offsets.get(restaurantId) ?? 0);
-    return Math.min(0.999, Math.max(0.001, 1 / (1 + Math.exp(-logit))));
+    // A choice of two: the side suggested is, at worst, a coin flip.
+    return Math.min(0.999, Math.max(0.5, 1 / (1 + Math.exp(-logit))));
   }
 
   /** One step of gradient descent on the log loss, with a pull back toward zero. */

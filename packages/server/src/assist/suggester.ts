@@ -31,6 +31,8 @@ export interface SuggesterOptions {
   warmUpDecisions?: number;
   /** An applied suggestion nobody corrected within this time counts as accepted. */
   implicitAcceptMs?: number;
+  /** Choices a restaurant must have sent back before a learned suggestion may be applied. */
+  minOwnDecisions?: number;
   /** Restaurants whose model is kept in memory; the least recently used are reloaded on demand. */
   maxRestaurants?: number;
   /** Suggestions kept in memory for `record` (the store holds them all). */
@@ -89,6 +91,8 @@ export class Suggester {
     this.maxRestaurants = options.maxRestaurants ?? 10_000;
     this.maxPending = options.maxPending ?? 10_000;
     this.learner = new Learner({
+      minOwnDecisions: options.minOwnDecisions ?? 5,
+      coldCap: this.threshold * 0.95,
       ...(options.model ? { model: options.model } : {}),
       ...(options.calibration ? { calibration: options.calibration } : {}),
     });
