@@ -47,6 +47,8 @@ describe('the same value', () => {
 
   it('compares periods by the days they cover', () => {
     expect(field('endPeriod', null, { year: 2026, month: 3 }, { year: 2026, month: 3, day: 31 })?.rule).toBe('same');
+    expect(field('endPeriod', null, { year: 2026, month: 2, day: 28 }, { year: 2026, month: 2 })?.rule).toBe('same');
+    expect(field('endPeriod', null, { year: 2028, month: 2, day: 28 }, { year: 2028, month: 2 })).toBeNull(); // a leap year
     expect(field('startPeriod', null, { year: 2026, month: 3, day: 1 }, { year: 2026, month: 3 })?.rule).toBe('same');
     expect(field('endPeriod', null, { year: 2026, month: 3 }, { year: 2026, month: 3, day: 1 })).toBeNull();
   });

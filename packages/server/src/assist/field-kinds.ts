@@ -1,4 +1,4 @@
-import { endKey, NAME_MAX, POSITION_MAX, startKey, type YMD } from '@staff-sync/protocol';
+import { daysInMonth, NAME_MAX, POSITION_MAX, type YMD } from '@staff-sync/protocol';
 import { normalizeText } from './normalize.ts';
 
 /**
@@ -63,10 +63,15 @@ export function isYmd(value: unknown): value is YMD {
   );
 }
 
-/** A comparable day for a period value (a missing day counts as 1 for a start, 31 for an end); null when open. */
+/**
+ * The first (start) or last (end) day a period value covers, as yyyymmdd; null when open. A missing
+ * day counts as 1 for a start and 31 for an end (docs/protocol.md), so an end of {2026, 2} and
+ * one of {2026, 2, 28} cover the same days.
+ */
 export function periodDay(kind: FieldKind, value: unknown): number | null {
   if (!isYmd(value)) return null;
-  return kind === 'period-end' ? endKey(value) : startKey(value);
+  const day = kind === 'period-end' ? Math.min(value.day ?? 31, daysInMonth(value.year, value.month)) : (value.day ?? 1);
+  return value.year * 10000 + value.month * 100 + day;
 }
 
 /** Months between two period values (0 when either is open). */
