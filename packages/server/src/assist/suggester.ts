@@ -243,8 +243,8 @@ export class Suggester {
           true,
         );
         if (revision === null) continue; // a person decided first; that decision is learned from the store
+        // Not the cursor: another replica may have written a decision below this revision since the read.
         state.own.add(revision);
-        state.cursor = Math.max(state.cursor, revision);
       }
       this.learner.learn(entry.conflict, entry.fields, facts);
       this.counters.implicitlyAccepted += 1;
