@@ -120,6 +120,10 @@ describe('Suggester settings and input', () => {
     expect(await suggester.record({ restaurantId: 'r-x', conflictId: c.conflictId, choices: { name: 'mine' } })).toEqual({
       recorded: false,
     });
+    // Keys of Object.prototype are never field names (valibot drops them, leaving no choice).
+    await expect(
+      suggester.record({ restaurantId: 'r-x', conflictId: c.conflictId, choices: { constructor: 'mine' } }),
+    ).rejects.toThrow(AssistInputError);
     expect(await suggester.record({ restaurantId: 'r-other', conflictId: c.conflictId, choices: { value: 'mine' } })).toEqual({
       recorded: false,
     });

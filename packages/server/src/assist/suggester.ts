@@ -161,7 +161,9 @@ export class Suggester {
     return this.serially(decision.restaurantId, async (state) => {
       const entry = await this.find(decision.restaurantId, decision.conflictId);
       if (!entry) return { recorded: false };
-      const choices = Object.fromEntries(Object.entries(decision.choices).filter(([field]) => field in entry.conflict.fields));
+      const choices = Object.fromEntries(
+        Object.entries(decision.choices).filter(([field]) => Object.hasOwn(entry.conflict.fields, field)),
+      );
       if (Object.keys(choices).length === 0) return { recorded: false };
       const facts: DecisionFacts = { choices, ...(decision.values ? { values: decision.values } : {}) };
       state.applied.delete(decision.conflictId);
