@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { exportRoster, importRoster } from './commands/roster-io.ts';
+import { exportSchedules, importSchedules } from './commands/schedule-io.ts';
 import { type CommandLine, ConfigError, describeSettings, loadConfig, parseCommandLine } from './config/load.ts';
 import { startServer } from './server.ts';
 import { migrate } from './storage/migrate.ts';
@@ -15,6 +16,11 @@ Usage:
                                                 write the roster as JSON (stdout by default)
   staff-sync import FILE [--restaurant ID] [options]
                                                 create or update members from a JSON file
+  staff-sync import-schedule [--restaurant ID] [options]
+                                                adopt the app's schedule documents: cells from each
+  staff-sync export-schedule [--restaurant ID] [--out FILE] [--write] [options]
+                                                the schedules as the app's documents, from the cells
+                                                (--write: also into schedules.schedule_data)
   staff-sync --help | --version
 
 Every option is also an environment variable:
@@ -27,6 +33,7 @@ const COMMAND_OPTIONS = {
   version: { type: 'boolean' },
   restaurant: { type: 'string' },
   out: { type: 'string' },
+  write: { type: 'boolean' },
 } as const;
 
 interface Command {
@@ -99,6 +106,25 @@ const COMMANDS: Record<string, Command> = {
         process.stderr.write(`${l}\n`),
       );
       return result.failed > 0 ? 1 : 0;
+    },
+  },
+  'import-schedule': {
+    options: ['restaurant'],
+    args: [0, 0],
+    async run(line) {
+      const result = await importSchedules(loadConfig(process.env, line), text(line, 'restaurant'), (l) =>
+        process.stderr.write(`${l}\n`),
+      );
+      return result.skipped > 0 ? 1 : 0;
+    },
+  },
+  'export-schedule': {
+    options: ['restaurant', 'out', 'write'],
+    args: [0, 0],
+    async run(line) {
+      const options = { restaurant: text(line, 'restaurant'), out: text(line, 'out'), write: line.options.write === true };
+      await exportSchedules(loadConfig(process.env, line), options, (l) => process.stderr.write(`${l}\n`));
+      return 0;
     },
   },
 };

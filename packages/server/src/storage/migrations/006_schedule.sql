@@ -178,37 +178,59 @@ language sql immutable as $$
     and staff_sync_try_uuid(k.staff_key) is not null and staff_sync_try_date(k.date_key) is not null
 $$;
 
--- The old app's path: a whole-document write becomes the cell changes it made, in one go (a bulk
--- change). Keys that are no member id or no date stay in the document and are ignored; the write
--- itself always succeeds.
-create or replace function staff_sync_document_after_write() returns trigger
+-- Make a schedule's cells say what its document says, from `p_from` (what the cells hold now, as a
+-- document): one bulk change, logged as the database's. Returns the cells changed.
+create or replace function staff_sync_document_to_cells(p_schedule schedules, p_from jsonb) returns integer
 language plpgsql as $$
 declare
-  v_old jsonb;
-  v_new jsonb := case when jsonb_typeof(NEW.schedule_data) = 'object' then NEW.schedule_data else '{}'::jsonb end;
+  v_new jsonb := case when jsonb_typeof(p_schedule.schedule_data) = 'object' then p_schedule.schedule_data else '{}'::jsonb end;
   v_changed integer;
 begin
-  if current_setting('staff_sync.cell_write', true) = 'on' or NEW.restaurant_id is null then
-    return null;
-  end if;
-  v_old := case when TG_OP = 'UPDATE' and jsonb_typeof(OLD.schedule_data) = 'object' then OLD.schedule_data else '{}'::jsonb end;
-  if v_old = v_new then return null; end if;
-  select count(*) into v_changed from staff_sync_document_diff(v_old, v_new);
-  if v_changed = 0 then return null; end if;
-
+  select count(*) into v_changed from staff_sync_document_diff(p_from, v_new);
+  if v_changed = 0 then return 0; end if;
   perform set_config('staff_sync.document_write', 'on', true),
           set_config('staff_sync.bulk_size', v_changed::text, true),
           set_config('staff_sync.bulk_left', v_changed::text, true);
   insert into schedule_cells as c (restaurant_id, staff_id, date, value, schedule_id, period_index)
-    select NEW.restaurant_id, d.staff_id, d.date, d.value, NEW.id, NEW.period_index
-      from staff_sync_document_diff(v_old, v_new) d
+    select p_schedule.restaurant_id, d.staff_id, d.date, d.value, p_schedule.id, p_schedule.period_index
+      from staff_sync_document_diff(p_from, v_new) d
       order by d.staff_id, d.date
     on conflict (restaurant_id, staff_id, date) do update
       set value = excluded.value, schedule_id = excluded.schedule_id, period_index = excluded.period_index;
   perform set_config('staff_sync.document_write', '', true),
           set_config('staff_sync.bulk_size', '', true),
           set_config('staff_sync.bulk_left', '', true);
+  return v_changed;
+end $$;
+
+-- The old app's path: a whole-document write becomes the cell changes it made, in one go (a bulk
+-- change). Keys that are no member id or no date stay in the document and are ignored; the write
+-- itself always succeeds.
+create or replace function staff_sync_document_after_write() returns trigger
+language plpgsql as $$
+begin
+  if current_setting('staff_sync.cell_write', true) = 'on' or NEW.restaurant_id is null then
+    return null;
+  end if;
+  perform staff_sync_document_to_cells(NEW,
+    case when TG_OP = 'UPDATE' and jsonb_typeof(OLD.schedule_data) = 'object' then OLD.schedule_data else '{}'::jsonb end);
   return null;
+end $$;
+
+-- Adopt a schedule document written before staff-sync (staff-sync import-schedule): its cells are
+-- made to say what it says. Returns the cells changed; 0 for a schedule without a restaurant.
+create or replace function staff_sync_adopt_schedule(p_id uuid) returns integer
+language plpgsql as $$
+declare
+  v_schedule schedules%rowtype;
+  v_cells jsonb;
+begin
+  select * into v_schedule from schedules where id = p_id for update;
+  if not found or v_schedule.restaurant_id is null then return 0; end if;
+  select coalesce(jsonb_object_agg(staff_id::text, cells), '{}'::jsonb) into v_cells
+    from (select staff_id, jsonb_object_agg(to_char(date, 'YYYY-MM-DD'), value) as cells
+            from schedule_cells where schedule_id = p_id and value is not null group by staff_id) x;
+  return staff_sync_document_to_cells(v_schedule, v_cells);
 end $$;
 
 drop trigger if exists staff_sync_document_after_write on schedules;
