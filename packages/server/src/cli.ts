@@ -10,7 +10,9 @@ import { SERVER_VERSION } from './version.ts';
 const USAGE = `staff-sync ${SERVER_VERSION}
 
 Usage:
-  staff-sync serve [options]                    start the sync server (default command)
+  staff-sync serve [--sample] [options]         start the sync server (default command); --sample
+                                                fills an empty restaurant with a sample roster and
+                                                the current period's schedule
   staff-sync migrate [options]                  apply database migrations and exit
   staff-sync export [--restaurant ID] [--out FILE] [options]
                                                 write the roster as JSON (stdout by default)
@@ -34,6 +36,7 @@ const COMMAND_OPTIONS = {
   restaurant: { type: 'string' },
   out: { type: 'string' },
   write: { type: 'boolean' },
+  sample: { type: 'boolean' },
 } as const;
 
 interface Command {
@@ -50,10 +53,11 @@ const text = (line: CommandLine, name: string): string | undefined => line.optio
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    options: [],
+    options: ['sample'],
     args: [0, 0],
     async run(line) {
       const server = await startServer(loadConfig(process.env, line));
+      if (line.options.sample === true) await server.seedSample();
       let signals = 0;
       const stop = (signal: string) => {
         // A second signal exits at once, without logging first: when the log destination is what

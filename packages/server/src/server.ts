@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Authenticator } from './auth/authenticator.ts';
 import { authenticatorFor } from './auth/authenticator-for.ts';
+import { seedSample } from './commands/sample.ts';
 import type { Config } from './config/settings.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { MutationTimer } from './dispatch/mutation-timer.ts';
@@ -39,6 +40,8 @@ export interface RunningServer {
   readonly metrics: Metrics;
   readonly engine: SyncEngine;
   readonly log: Logger;
+  /** Fill the default restaurant with the sample roster and schedule, when it has no members. */
+  seedSample(): Promise<void>;
   /** Drain and stop: refuse new work, finish in-flight mutations, close sockets with 1012, close the database. */
   shutdown(): Promise<void>;
 }
@@ -98,6 +101,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     metrics,
     log,
     draining: () => gateway.draining,
+    seedSample: (restaurantId) => seedSample(db, restaurantId, config),
   });
 
   const databaseUp = () =>
@@ -185,5 +189,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     return stopping;
   };
 
-  return { port, url, db, metrics, engine, log, shutdown };
+  const seed = (restaurantId: string) => seedSample(db, restaurantId, config);
+  const sampleDefault = async () => {
+    const made = await seed(config.defaultRestaurantId);
+    if (made.members > 0) log.info(made, 'sample restaurant made: a roster and the current period’s schedule');
+    else log.info('the restaurant has members already; no sample made');
+  };
+  return { port, url, db, metrics, engine, log, shutdown, seedSample: sampleDefault };
 }

@@ -46,6 +46,8 @@ export interface HttpApiDeps {
   metrics: Metrics;
   log: Logger;
   draining: () => boolean;
+  /** Fill an empty restaurant with the sample roster and schedule (POST /api/v1/sample). */
+  seedSample: (restaurantId: string) => Promise<{ members: number; cells: number }>;
 }
 
 export interface HttpApi {
@@ -199,6 +201,22 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
         GET: async (req) => {
           await takeUserToken(req);
           return streams.open(req);
+        },
+      },
+    },
+    {
+      name: 'sample',
+      pattern: /^\/sample$/,
+      methods: {
+        POST: async (req) => {
+          if (req.session.role !== 'editor') {
+            throw apiError(ErrorCode.FORBIDDEN, 'this sign-in may read but not change anything');
+          }
+          await takeUserToken(req);
+          const made = await deps.seedSample(req.session.restaurantId);
+          // The sample goes only into an empty restaurant: a second press changes nothing.
+          sendJson(req.response, made.members > 0 ? 201 : 200, made);
+          return made.members > 0 ? 201 : 200;
         },
       },
     },
