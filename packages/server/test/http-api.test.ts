@@ -130,14 +130,15 @@ describe('HTTP API', () => {
     const again = await post('/staff', { name: 'Http', position: 'x' }, { 'Idempotency-Key': 'http-client:1' });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ type: 'ACK', payload: { staffId: ack.payload.staffId, duplicate: true } });
-    const patch = (n: number, name: string) =>
+    const patch = (key: string, name: string) =>
       fetch(`${api}/staff/${ack.payload.staffId}`, {
         method: 'PATCH',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `http-client:${n}` },
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
         body: JSON.stringify({ changes: { name }, version: 1 }),
       });
-    expect((await patch(2, 'First')).status).toBe(200);
-    const stale = await patch(3, 'Second');
+    expect((await patch('http-client:2', 'First')).status).toBe(200);
+    // Stale for another client (its own changes never count against a client: docs/protocol.md).
+    const stale = await patch('http-other:1', 'Second');
     expect(stale.status).toBe(409);
     expect(await stale.json()).toMatchObject({ type: 'CONFLICT', payload: { conflictingFields: ['name'] } });
   });

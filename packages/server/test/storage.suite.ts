@@ -19,6 +19,7 @@ import { pruneOld } from '../src/storage/change-log.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate, pendingMigrations } from '../src/storage/migrate.ts';
 import { readSnapshot } from '../src/storage/staff-queries.ts';
+import { defineOwnChangesCases } from './storage-own-changes.cases.ts';
 
 /** The staff event payload of a change record. */
 const staffChange = (c: ChangeRecord | undefined) => c?.payload as ChangePayload;
@@ -274,6 +275,8 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
         }
       });
     });
+
+    defineOwnChangesCases({ db: () => db, restaurant, create, update });
 
     it('versions and logs writes made straight in SQL as "database"', async () => {
       const rid = restaurant();
