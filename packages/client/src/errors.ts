@@ -1,4 +1,11 @@
-import type { ConflictPayload, ErrorCode, ErrorPayload, FieldErrors, StaffMember } from '@staff-sync/protocol';
+import type {
+  ConflictPayload,
+  ErrorCode,
+  ErrorPayload,
+  FieldErrors,
+  StaffMember,
+  StaffMutationMessage,
+} from '@staff-sync/protocol';
 
 /**
  * Codes of a client error: the protocol's error codes, plus what only the client can say.
@@ -9,8 +16,28 @@ import type { ConflictPayload, ErrorCode, ErrorPayload, FieldErrors, StaffMember
  */
 export type ClientErrorCode = ErrorCode | 'CONFLICT' | 'OUTBOX_FULL' | 'CLOSED' | 'GAVE_UP';
 
+/**
+ * Who else hears of a refused change besides the `conflict`/`error` event:
+ * - `promise`: it was made in this page, and its promise rejects with the same error;
+ * - `outbox`: it was re-sent from the outbox this page took over on a reload: no promise waits;
+ * - `closed-tab`: a closed tab left it unsent, and this client delivered it (`adopted`).
+ */
+export type RefusalOrigin = 'promise' | 'outbox' | 'closed-tab';
+
 /** What a CONFLICT tells: the member as it is now and which of the attempted fields collided. */
 export type ConflictDetails = Omit<ConflictPayload, 'sequenceNumber'>;
+
+export interface StaffSyncErrorOptions {
+  fields?: FieldErrors;
+  conflict?: ConflictDetails;
+  sequenceNumber?: number;
+  mutation?: StaffMutationMessage;
+  origin?: RefusalOrigin;
+  cause?: unknown;
+}
+
+/** The refused change and where it came from, for the errors of refusals. */
+export type Refused = Pick<StaffSyncErrorOptions, 'mutation' | 'origin'>;
 
 /**
  * The error every promise of the client rejects with, and what `lastError`/`lastConflict` hold:
@@ -23,18 +50,20 @@ export class StaffSyncError extends Error {
   readonly conflict: ConflictDetails | undefined;
   /** The sequenceNumber of the mutation this error answers, when it answers one. */
   readonly sequenceNumber: number | undefined;
+  /** The refused change as it was sent, when the server refused one of this browser's changes. */
+  readonly mutation: StaffMutationMessage | undefined;
+  /** Where that change came from, so that an app reports each refusal once (see `RefusalOrigin`). */
+  readonly origin: RefusalOrigin | undefined;
 
-  constructor(
-    code: ClientErrorCode,
-    message: string,
-    options: { fields?: FieldErrors; conflict?: ConflictDetails; sequenceNumber?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: ClientErrorCode, message: string, options: StaffSyncErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StaffSyncError';
     this.code = code;
     this.fields = options.fields;
     this.conflict = options.conflict;
     this.sequenceNumber = options.sequenceNumber;
+    this.mutation = options.mutation;
+    this.origin = options.origin;
   }
 
   /** The member as the server has it now (conflicts only). */
@@ -49,16 +78,20 @@ export class StaffSyncError extends Error {
 }
 
 /** The error a mutation answered with CONFLICT rejects with. */
-export function conflictError(conflict: ConflictPayload): StaffSyncError {
+export function conflictError(conflict: ConflictPayload, refused: Refused = {}): StaffSyncError {
   const fields = conflict.conflictingFields.length ? conflict.conflictingFields.join(', ') : 'the member';
   return new StaffSyncError(
     'CONFLICT',
     `${fields} changed since version ${conflict.baseVersion} (now ${conflict.current.version}); nothing was written`,
-    { conflict, sequenceNumber: conflict.sequenceNumber },
+    { conflict, sequenceNumber: conflict.sequenceNumber, ...refused },
   );
 }
 
 /** The error a mutation answered with ERROR rejects with. */
-export function refusalError(payload: ErrorPayload): StaffSyncError {
-  return new StaffSyncError(payload.code, payload.message, { fields: payload.fields, sequenceNumber: payload.sequenceNumber });
+export function refusalError(payload: ErrorPayload, refused: Refused = {}): StaffSyncError {
+  return new StaffSyncError(payload.code, payload.message, {
+    fields: payload.fields,
+    sequenceNumber: payload.sequenceNumber,
+    ...refused,
+  });
 }

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import { conflictError, refusalError, StaffSyncError } from './errors.ts';
 import { type AckedVersion, ackedVersion, finalMessage, type Outbox, type OutboxEntry } from './outbox.ts';
 import { Pacer, type PacerOptions } from './pacer.ts';
+import { ReplyWatch } from './reply-watch.ts';
 import type { Roster } from './roster.ts';
 import type { MutationResult, Settling } from './snapshot.ts';
 
@@ -22,6 +23,9 @@ export interface MutationQueueOptions {
   pacing: PacerOptions | undefined;
   maxInFlight: number;
   maxRetries: number;
+  /** A mutation unanswered this long makes the client probe the connection (`stalled`); 0: never. */
+  probeAfterMs: number;
+  stalled: (cause: string) => void;
   /** Send on the open transport; false when none is open. */
   send: (message: StaffMutationMessage) => boolean;
   connected: () => boolean;
@@ -44,6 +48,7 @@ export class MutationQueue {
   readonly #waiters = new Map<number, Waiter>();
   readonly #inFlight = new Set<number>();
   readonly #retries = new Map<number, number>();
+  readonly #watch: ReplyWatch;
   /** Acknowledged versions of recent own mutations, for the next edit of the same member. */
   readonly #acked = new Map<number, AckedVersion>();
   /** `staffId@version` of versions our own acknowledged changes produced (bounded like #acked). */
@@ -55,6 +60,12 @@ export class MutationQueue {
   constructor(options: MutationQueueOptions) {
     this.#o = options;
     this.#pacer = new Pacer(options.clock, options.pacing);
+    const { probeAfterMs } = options;
+    this.#watch = new ReplyWatch({
+      clock: options.clock,
+      afterMs: probeAfterMs,
+      overdue: () => options.stalled(`a change went unanswered for ${probeAfterMs} ms`),
+    });
   }
 
   /** The mutations the view replays on top of the roster, oldest first. */
@@ -132,12 +143,14 @@ export class MutationQueue {
       if (!entry.sent) this.#o.outbox.markSent(entry, finalMessage(entry, this.#acked));
       if (!this.#o.send(entry.message)) break;
       this.#inFlight.add(n);
+      this.#watch.sent(n);
     }
   }
 
   /** The transport closed: whatever was in flight is sent again on the next one. */
   connectionLost(): void {
     this.#inFlight.clear();
+    this.#watch.clear();
   }
 
   /** Drop acknowledged mutations whose change events the roster now holds; true when any went. */
@@ -172,20 +185,24 @@ export class MutationQueue {
   }
 
   onConflict(conflict: ConflictPayload): void {
-    if (!this.#o.outbox.remove(conflict.sequenceNumber)) return;
+    const entry = this.#o.outbox.remove(conflict.sequenceNumber);
+    if (!entry) return;
     this.#forget(conflict.sequenceNumber);
     this.#o.roster.setMember(conflict.current);
     this.#o.changed();
-    const error = conflictError(conflict);
+    const waiter = this.#take(conflict.sequenceNumber);
+    const error = conflictError(conflict, { mutation: entry.message, origin: waiter ? 'promise' : 'outbox' });
     this.#o.refused(error);
-    this.#take(conflict.sequenceNumber)?.reject(error);
+    waiter?.reject(error);
   }
 
   /** An ERROR naming one of our mutations; false when it names none. */
   onError(payload: ErrorPayload): boolean {
     const n = payload.sequenceNumber;
-    if (n === undefined || !this.#o.outbox.get(n)) return false;
+    const entry = n === undefined ? undefined : this.#o.outbox.get(n);
+    if (n === undefined || !entry) return false;
     this.#inFlight.delete(n);
+    this.#watch.answered(n);
     const tries = (this.#retries.get(n) ?? 0) + 1;
     if (RETRYABLE.has(payload.code) && tries <= this.#o.maxRetries) {
       this.#retries.set(n, tries);
@@ -195,9 +212,10 @@ export class MutationQueue {
     this.#o.outbox.remove(n);
     this.#forget(n);
     this.#o.changed();
-    const error = refusalError(payload);
+    const waiter = this.#take(n);
+    const error = refusalError(payload, { mutation: entry.message, origin: waiter ? 'promise' : 'outbox' });
     this.#o.refused(error);
-    this.#take(n)?.reject(error);
+    waiter?.reject(error);
     return true;
   }
 
@@ -215,12 +233,14 @@ export class MutationQueue {
   dispose(error: StaffSyncError): void {
     this.#o.clock.clearTimeout(this.#retryTimer);
     this.#o.clock.clearTimeout(this.#paceTimer);
+    this.#watch.clear();
     for (const waiter of this.#waiters.values()) waiter.reject(error);
     this.#waiters.clear();
   }
 
   #forget(sequenceNumber: number): void {
     this.#inFlight.delete(sequenceNumber);
+    this.#watch.answered(sequenceNumber);
     this.#retries.delete(sequenceNumber);
   }
 

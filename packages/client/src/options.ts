@@ -39,6 +39,14 @@ export interface StaffSyncClientOptions {
   /** A PING unanswered this long drops the connection and reconnects (default 10 s). */
   pongTimeoutMs?: number;
   /**
+   * A change sent on a WebSocket and unanswered this long makes the client PING at once instead of
+   * waiting for `pingIntervalMs` of silence (default 3 s; 0: never), so that a connection that went
+   * silent without closing is noticed in seconds.
+   */
+  probeAfterMs?: number;
+  /** That PING unanswered this long drops the connection and reconnects (default 2 s). */
+  probeTimeoutMs?: number;
+  /**
    * How often to look for changes that closed tabs left unsent, besides at every connect
    * (default 60 s; 0: never). Needs Web Locks and a localStorage that lists its keys.
    */

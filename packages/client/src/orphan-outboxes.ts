@@ -129,8 +129,11 @@ export class OrphanOutboxes {
           if (!isShiftAck(answer.payload))
             acked.set(entry.message.sequenceNumber, ackedVersion(entry.message, answer.payload.version));
         } else if (answer.type === 'CONFLICT') {
-          if (!isShiftConflict(answer.payload)) report.refused.push(conflictError(answer.payload));
-        } else if (answer.type === 'ERROR') report.refused.push(refusalError(answer.payload));
+          const refused = { mutation: entry.message, origin: 'closed-tab' } as const;
+          if (!isShiftConflict(answer.payload)) report.refused.push(conflictError(answer.payload, refused));
+        } else if (answer.type === 'ERROR') {
+          report.refused.push(refusalError(answer.payload, { mutation: entry.message, origin: 'closed-tab' }));
+        }
       }
     } finally {
       link.close();

@@ -100,6 +100,8 @@ export class StaffSyncClient {
       pacing: options.pacing,
       maxInFlight: options.maxInFlight ?? 16,
       maxRetries: options.maxRetries ?? 5,
+      probeAfterMs: options.probeAfterMs ?? 3000,
+      stalled: (cause) => this.#liveness.probe(cause),
       send: (message) => this.#connection.send(message),
       connected: () => this.#connection.state === 'connected',
       refused: (error) => this.#refused(error),
@@ -111,9 +113,13 @@ export class StaffSyncClient {
       clock: this.#clock,
       intervalMs: options.pingIntervalMs ?? 25_000,
       timeoutMs: options.pongTimeoutMs ?? 10_000,
+      probeTimeoutMs: options.probeTimeoutMs ?? 2000,
       watched: () => this.#connection.transportKind === 'websocket',
       ping: () => this.#send('PING', {}),
-      dead: () => this.#connection.reconnect('the server did not answer a PING'),
+      dead: (reason) => {
+        this.#log.warn(`staff-sync: ${reason}; reconnecting`);
+        this.#connection.reconnect(reason);
+      },
     });
     this.#orphans = new OrphanOutboxes({
       storage: localStorage,
@@ -360,6 +366,7 @@ export class StaffSyncClient {
         this.#dirty = true;
         break;
       case 'PONG':
+        this.#liveness.ponged();
         break;
     }
   }

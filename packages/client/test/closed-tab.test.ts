@@ -124,7 +124,8 @@ describe('changes a closed tab left unsent', () => {
     const [report] = b.reports as [AdoptionReport];
     expect(report).toMatchObject({ delivered: 0, remaining: 0 });
     expect(report.refused).toHaveLength(1);
-    expect(report.refused[0]).toMatchObject({ code: 'CONFLICT', conflictingFields: ['position'] });
+    expect(report.refused[0]).toMatchObject({ code: 'CONFLICT', conflictingFields: ['position'], origin: 'closed-tab' });
+    expect(report.refused[0]?.mutation).toMatchObject({ type: 'STAFF_UPDATE', payload: { changes: { position: 'mine' } } });
     expect(report.refused[0]?.current).toMatchObject({ position: 'theirs', version: 2 });
     const after = await snapshotWhere(b.c, (s) => s.lastConflict !== null && s.members.some((m) => m.id === created.staffId));
     expect(after.lastConflict?.code).toBe('CONFLICT');

@@ -222,7 +222,8 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       const created = await p.reply(p.send('STAFF_CREATE', { name: 'Before', position: 'x' }));
       if (created.type !== 'ACK' || isShiftAck(created.payload)) throw new Error(JSON.stringify(created));
       const { staffId } = created.payload;
-      await p.reply(p.send('STAFF_UPDATE', { staffId, changes: { name: 'Mine' }, version: 1 }));
+      // Written by another client: a client's own changes never make its edits stale (docs/protocol.md).
+      await p.reply(p.send('STAFF_UPDATE', { staffId, changes: { name: 'Mine' }, version: 1 }, 1000, randomUUID()));
       const stale = await p.reply(p.send('STAFF_UPDATE', { staffId, changes: { name: 'Theirs' }, version: 1 }));
       expect(stale).toMatchObject({
         type: 'CONFLICT',
