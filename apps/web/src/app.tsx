@@ -74,6 +74,8 @@ export function App(props: { userName: string }): ReactNode {
         period={period}
         periods={periods}
         editors={editors}
+        pendingCount={staff.pendingCount}
+        decided={actions.decided}
         onAdd={actions.add}
         onUpdate={actions.update}
         onNothingChanged={() => toasts.show('info', messages.toast.noChanges)}

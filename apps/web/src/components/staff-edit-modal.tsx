@@ -2,6 +2,7 @@ import { isInPeriod, type Period, type PresenceEntry, type StaffChanges, type St
 import { type ReactNode, useId, useState } from 'react';
 import type { FormFields } from '../form/staff-draft.ts';
 import { useMessages } from '../i18n/i18n.tsx';
+import type { MemberSignal } from '../staff/member-signal.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { Dialog } from './dialog.tsx';
 import { EditingBadge } from './editing-badge.tsx';
@@ -21,6 +22,8 @@ export interface StaffEditModalProps {
   period: Period | undefined;
   periods: readonly Period[];
   editors: readonly PresenceEntry[];
+  pendingCount: number;
+  decided: MemberSignal;
   onAdd: (fields: FormFields) => string;
   onUpdate: (base: StaffMember, changes: StaffChanges) => void;
   onNothingChanged: () => void;
@@ -102,6 +105,8 @@ export function StaffEditModal(props: StaffEditModalProps): ReactNode {
               mode={selection.kind === 'new' ? 'new' : 'edit'}
               periods={props.periods}
               editors={props.editors}
+              pendingCount={props.pendingCount}
+              decided={props.decided}
               onAdd={(fields) => props.onSelect({ kind: 'member', staffId: props.onAdd(fields) })}
               onUpdate={props.onUpdate}
               onNothingChanged={props.onNothingChanged}

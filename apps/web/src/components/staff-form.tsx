@@ -7,7 +7,7 @@ import {
   type StaffChanges,
   type StaffMember,
 } from '@staff-sync/protocol';
-import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { fieldLabel, formatValue } from '../form/format-value.ts';
 import {
   changedSince,
@@ -20,6 +20,7 @@ import {
   validateDraft,
 } from '../form/staff-draft.ts';
 import { useMessages } from '../i18n/i18n.tsx';
+import type { MemberSignal } from '../staff/member-signal.ts';
 import { EditingBadge } from './editing-badge.tsx';
 import { PeriodField } from './period-field.tsx';
 
@@ -29,6 +30,10 @@ export interface StaffFormProps {
   mode: 'new' | 'edit';
   periods: readonly Period[];
   editors: readonly PresenceEntry[];
+  /** Changes of this browser not yet answered by the server (all members). */
+  pendingCount: number;
+  /** Says when this member was decided elsewhere (a refusal, the conflict dialog, もう一度適用). */
+  decided: MemberSignal;
   onAdd: (fields: FormFields) => void;
   /** `base` is the member as this edit began: its version goes with the change. */
   onUpdate: (base: StaffMember, changes: StaffChanges) => void;
@@ -53,6 +58,24 @@ export function StaffForm(props: StaffFormProps): ReactNode {
   const [checked, setChecked] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const ids = { name: useId(), position: useId(), department: useId(), status: useId(), title: useId() };
+
+  const [adoptLive, setAdoptLive] = useState(false);
+  const staffId = live?.id ?? base?.id;
+  useEffect(() => (staffId ? props.decided.subscribe(staffId, () => setAdoptLive(true)) : undefined), [props.decided, staffId]);
+
+  if (mode === 'edit' && base && live) {
+    if (adoptLive) {
+      // Decided elsewhere: the store's member is the truth now (after a refusal, the server's
+      // value; after the dialog's choice, that). What the person typed since stays.
+      setAdoptLive(false);
+      setDraft(rebase(draft, base, live));
+      setBase(live);
+    } else if (live.version > base.version && props.pendingCount === 0 && changedSince(base, live).length === 0) {
+      // The member is what the form holds, at a newer version (typically its own ACKed save):
+      // that version becomes the base, so the next save starts from it (docs/web.md).
+      setBase(live);
+    }
+  }
 
   const remote = mode === 'edit' && base && live ? changedSince(base, live) : [];
   const goneRemotely = mode === 'edit' && base !== undefined && live === undefined;

@@ -5,14 +5,20 @@ import { topLayer } from './top-layer.ts';
 
 export type ToastKind = 'success' | 'error' | 'info';
 
-interface Toast {
+/** More than a line of text: what was lost, and a button to act on it (e.g. apply it again). */
+export interface ToastExtras {
+  detail?: string;
+  action?: { label: string; run: () => void };
+}
+
+interface Toast extends ToastExtras {
   id: number;
   kind: ToastKind;
   text: string;
 }
 
 interface ToastApi {
-  show: (kind: ToastKind, text: string) => void;
+  show: (kind: ToastKind, text: string, extras?: ToastExtras) => void;
 }
 
 const ToastContext = createContext<ToastApi | null>(null);
@@ -28,9 +34,9 @@ export function ToastProvider(props: { children: ReactNode }): ReactNode {
   const nextId = useRef(1);
   const dismiss = useCallback((id: number) => setToasts((list) => list.filter((t) => t.id !== id)), []);
   const show = useCallback(
-    (kind: ToastKind, text: string) => {
+    (kind: ToastKind, text: string, extras: ToastExtras = {}) => {
       const id = nextId.current++;
-      setToasts((list) => [...list, { id, kind, text }].slice(-MAX_TOASTS));
+      setToasts((list) => [...list, { id, kind, text, ...extras }].slice(-MAX_TOASTS));
       if (kind !== 'error') setTimeout(() => dismiss(id), SUCCESS_MS);
     },
     [dismiss],
@@ -67,9 +73,30 @@ export function ToastProvider(props: { children: ReactNode }): ReactNode {
 
 function ToastItem(props: { toast: Toast; dismissLabel: string; onDismiss: (id: number) => void }): ReactNode {
   const { toast } = props;
+  const { action } = toast;
   return (
     <div className={`toast toast-${toast.kind}`} data-testid="toast" data-kind={toast.kind}>
-      <span>{toast.text}</span>
+      <div className="toast-body">
+        <span data-testid="toast-text">{toast.text}</span>
+        {toast.detail ? (
+          <span className="toast-detail" data-testid="toast-detail">
+            {toast.detail}
+          </span>
+        ) : null}
+        {action ? (
+          <button
+            type="button"
+            className="toast-action"
+            onClick={() => {
+              props.onDismiss(toast.id);
+              action.run();
+            }}
+            data-testid="toast-action"
+          >
+            {action.label}
+          </button>
+        ) : null}
+      </div>
       <button type="button" className="toast-dismiss" aria-label={props.dismissLabel} onClick={() => props.onDismiss(toast.id)}>
         ×
       </button>

@@ -88,8 +88,17 @@ export const ja = {
     keptCurrent: (name: string) => `${name}は現在の内容のままです`,
     closedTabSent: (count: number) => `閉じたタブの未送信の変更を${count}件送信しました`,
     closedTabFailed: (reason: string) => `閉じたタブの変更を送信できませんでした: ${reason}`,
+    /** Under a refusal: which member, and what was not saved. */
+    lostUpdate: (name: string, values: string) => `${name}の変更（${values}）は保存されていません`,
+    lostAdd: (name: string) => `${name}の追加は保存されていません`,
+    lostDelete: (name: string) => `${name}の削除は保存されていません`,
+    reapply: 'もう一度適用',
     dismiss: '閉じる',
   },
+  /** Between the items of a list in running text. */
+  listSeparator: '、',
+  /** A member the screen no longer holds (deleted meanwhile). */
+  unknownMember: '（削除されたスタッフ）',
   /** Why a change failed, by the error's code; the server's own message for anything else. */
   reasons: {
     VALIDATION_FAILED: '入力内容が正しくありません',

@@ -6,6 +6,8 @@ import { contestedFields } from '../form/conflict-resolution.ts';
 import type { FormFields } from '../form/staff-draft.ts';
 import { useMessages } from '../i18n/i18n.tsx';
 import type { Messages } from '../i18n/ja.ts';
+import { describeLost, type LostChange, lostChangeOf, memberOf } from './lost-change.ts';
+import { MemberSignal } from './member-signal.ts';
 
 /** Why a change failed, in the person's language: by code, else the server's own message. */
 export function reasonOf(messages: Messages, error: unknown): string {
@@ -18,68 +20,120 @@ export function reasonOf(messages: Messages, error: unknown): string {
 
 export interface StaffActions {
   add: (fields: FormFields) => string;
+  /** The form's own save; `base` is the member as the edit began (its version goes along). */
   update: (base: StaffMember, changes: StaffChanges) => void;
   remove: (member: StaffMember, baseVersion: number) => void;
   /** The oldest conflict the person has not decided yet. */
   conflict: StaffSyncError | undefined;
   resolve: (current: StaffMember, changes: StaffChanges) => void;
   keepCurrent: (current: StaffMember) => void;
+  /** A member decided outside its form (a refusal, the dialog, もう一度適用): the open form rebases. */
+  decided: MemberSignal;
 }
 
+type Staff = Pick<StaffManagement, 'addStaff' | 'updateStaff' | 'deleteStaff' | 'staffMembers'>;
+
 /**
- * The hooks' mutations with what the person sees of their outcome: a toast when the server
- * confirmed (also long after, when the change waited for a reconnect), a toast with the reason
- * when it refused, and for CONFLICT a dialog to decide. Nothing is awaited by the form: the
- * change shows at once from the store. Changes a closed tab left unsent, which this tab's client
- * delivers (`adopted`), get the same: a toast, and the dialog for a conflict.
+ * The hooks' mutations with what the person sees of their outcome, whichever page of theirs is
+ * open when it comes: a toast when the server confirmed (also long after, when the change waited
+ * for a reconnect); for CONFLICT the dialog to decide; for any other refusal a toast with the
+ * reason, the member and the values lost, and もう一度適用. A change made in this page is
+ * reported through its promise; one re-sent from the outbox after a reload, or left by a closed
+ * tab, through the client's `conflict`/`error` events (origin `outbox` or `closed-tab`): each once.
  */
-export function useStaffActions(staff: Pick<StaffManagement, 'addStaff' | 'updateStaff' | 'deleteStaff'>): StaffActions {
+export function useStaffActions(staff: Staff): StaffActions {
   const toasts = useToasts();
   const messages = useMessages();
-  // Outcomes arrive later; they speak the language of that moment.
+  // Outcomes arrive later; they speak the language, and see the members, of that moment.
   const messagesRef = useRef(messages);
   messagesRef.current = messages;
+  const membersRef = useRef(staff.staffMembers);
+  membersRef.current = staff.staffMembers;
   const [conflicts, setConflicts] = useState<StaffSyncError[]>([]);
+  const decided = useMemo(() => new MemberSignal(), []);
   const { addStaff, updateStaff, deleteStaff } = staff;
-
-  const failed = useCallback(
-    (error: unknown, text: (reason: string) => string) => {
-      const e = error as StaffSyncError;
-      if (e?.code === 'CONFLICT' && e.conflict) {
-        // Nothing to choose when the member already holds every value the person tried to save
-        // (someone made the same change, or the user-choice strategy refused an equal one).
-        if (contestedFields(e.conflict.attempted, e.conflict.current).length === 0) {
-          toasts.show('success', messagesRef.current.toast.updated(e.conflict.current.name));
-          return;
-        }
-        setConflicts((list) => [...list, e]);
-        return;
-      }
-      toasts.show('error', text(reasonOf(messagesRef.current, error)));
-    },
-    [toasts],
-  );
-
   const client = useStaffSyncClient();
-  useEffect(
-    () =>
-      client.on('adopted', (report) => {
-        if (report.delivered > 0) toasts.show('success', messagesRef.current.toast.closedTabSent(report.delivered));
-        for (const error of report.refused) failed(error, messagesRef.current.toast.closedTabFailed);
-      }),
-    [client, toasts, failed],
-  );
+  // Reports a refusal (below); promises settle later, so they call whatever is current then.
+  const refusedRef = useRef<(error: unknown, lost: LostChange, closedTab: boolean) => void>(() => {});
 
-  const update = useCallback(
-    (base: StaffMember, changes: StaffChanges) => {
+  /** Save `changes` on top of `base`; `elsewhere`: not from the form, which must then rebase. */
+  const save = useCallback(
+    (base: StaffMember, changes: StaffChanges, elsewhere: boolean) => {
       const name = changes.name ?? base.name;
       updateStaff(base.id, changes, { baseVersion: base.version }).then(
         () => toasts.show('success', messagesRef.current.toast.updated(name)),
-        (error: unknown) => failed(error, messagesRef.current.toast.updateFailed),
+        (error: unknown) => refusedRef.current(error, { type: 'STAFF_UPDATE', staffId: base.id, changes }, false),
       );
+      if (elsewhere) decided.emit(base.id);
     },
-    [updateStaff, toasts, failed],
+    [updateStaff, toasts, decided],
   );
+
+  const apply = useCallback(
+    (lost: LostChange) => {
+      const member = memberOf(lost, membersRef.current);
+      if (lost.type === 'STAFF_CREATE') {
+        const id = uuid();
+        addStaff({ ...lost.fields, id }).then(
+          () => toasts.show('success', messagesRef.current.toast.added(lost.fields.name)),
+          (error: unknown) => refusedRef.current(error, lost, false),
+        );
+      } else if (lost.type === 'STAFF_UPDATE' && member) {
+        save(member, lost.changes, true);
+      } else if (lost.type === 'STAFF_UPDATE') {
+        // Gone from the screen (deleted): the server says so again, in a toast of its own.
+        updateStaff(lost.staffId, lost.changes).catch((error: unknown) => refusedRef.current(error, lost, false));
+      } else {
+        deleteStaff(lost.staffId, member ? { baseVersion: member.version } : {}).then(
+          () => toasts.show('success', messagesRef.current.toast.deleted(member?.name ?? messagesRef.current.unknownMember)),
+          (error: unknown) => refusedRef.current(error, lost, false),
+        );
+      }
+    },
+    [addStaff, updateStaff, deleteStaff, save, toasts],
+  );
+
+  /** A refused change, however it came: the dialog for a conflict, else a toast to apply it again. */
+  const refused = (error: unknown, lost: LostChange, closedTab: boolean) => {
+    const e = error as StaffSyncError;
+    const m = messagesRef.current;
+    if (lost.type !== 'STAFF_CREATE') decided.emit(lost.staffId);
+    if (e?.code === 'CONFLICT' && e.conflict) {
+      // Nothing to choose when the member already holds every value the person tried to save
+      // (someone made the same change, or the user-choice strategy refused an equal one).
+      if (contestedFields(e.conflict.attempted, e.conflict.current).length === 0) {
+        toasts.show('success', m.toast.updated(e.conflict.current.name));
+        return;
+      }
+      setConflicts((list) => [...list, e]);
+      return;
+    }
+    const reason = reasonOf(m, error);
+    const failed = { STAFF_CREATE: m.toast.addFailed, STAFF_UPDATE: m.toast.updateFailed, STAFF_DELETE: m.toast.deleteFailed };
+    toasts.show('error', closedTab ? m.toast.closedTabFailed(reason) : failed[lost.type](reason), {
+      detail: describeLost(m, lost, membersRef.current),
+      action: { label: m.toast.reapply, run: () => apply(lost) },
+    });
+  };
+  refusedRef.current = refused;
+
+  useEffect(() => {
+    // Only refusals no promise of this page hears of: a promise's own handler reports the rest.
+    const unanswered = (error: StaffSyncError) => {
+      if (error.origin === 'promise' || !error.mutation) return;
+      refusedRef.current(error, lostChangeOf(error.mutation), error.origin === 'closed-tab');
+    };
+    const off = [
+      client.on('conflict', unanswered),
+      client.on('error', unanswered),
+      client.on('adopted', (report) => {
+        if (report.delivered > 0) toasts.show('success', messagesRef.current.toast.closedTabSent(report.delivered));
+      }),
+    ];
+    return () => {
+      for (const unsubscribe of off) unsubscribe();
+    };
+  }, [client, toasts]);
 
   return useMemo(
     () => ({
@@ -88,15 +142,15 @@ export function useStaffActions(staff: Pick<StaffManagement, 'addStaff' | 'updat
         const id = uuid();
         addStaff({ ...fields, id }).then(
           () => toasts.show('success', messagesRef.current.toast.added(fields.name)),
-          (error: unknown) => failed(error, messagesRef.current.toast.addFailed),
+          (error: unknown) => refusedRef.current(error, { type: 'STAFF_CREATE', fields }, false),
         );
         return id;
       },
-      update,
+      update: (base: StaffMember, changes: StaffChanges) => save(base, changes, false),
       remove: (member: StaffMember, baseVersion: number) => {
         deleteStaff(member.id, { baseVersion }).then(
           () => toasts.show('success', messagesRef.current.toast.deleted(member.name)),
-          (error: unknown) => failed(error, messagesRef.current.toast.deleteFailed),
+          (error: unknown) => refusedRef.current(error, { type: 'STAFF_DELETE', staffId: member.id }, false),
         );
       },
       conflict: conflicts[0],
@@ -106,13 +160,14 @@ export function useStaffActions(staff: Pick<StaffManagement, 'addStaff' | 'updat
           toasts.show('info', messagesRef.current.toast.keptCurrent(current.name));
           return;
         }
-        update(current, changes);
+        save(current, changes, true);
       },
       keepCurrent: (current: StaffMember) => {
         setConflicts((list) => list.slice(1));
         toasts.show('info', messagesRef.current.toast.keptCurrent(current.name));
       },
+      decided,
     }),
-    [addStaff, deleteStaff, update, conflicts, toasts, failed],
+    [addStaff, deleteStaff, save, conflicts, toasts, decided],
   );
 }
