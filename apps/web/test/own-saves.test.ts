@@ -1,11 +1,12 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DriverServer, serverOn } from '../../../packages/server/test/support/drivers.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,
   type Browser,
   closeModal,
+  connected,
   editFromList,
   eventually,
   front,
@@ -34,6 +35,14 @@ describe('saving from an open form while someone else edits, in two browsers', (
     db = await serverOn('pglite', 'web-own-saves', { env: { STATIC_DIR: dist } });
     a = await openApp(first, db.server.url, '花子', (p) => errors.push(recordErrors(p)));
     b = await openApp(second, db.server.url, '次郎', (p) => errors.push(recordErrors(p)));
+  });
+  // Whatever a test leaves open (a dialog, after a failure) is gone before the next one.
+  afterEach(async () => {
+    await a.setViewportSize({ width: 1280, height: 800 });
+    for (const page of [a, b]) {
+      await page.reload();
+      await connected(page);
+    }
   });
   afterAll(async () => {
     for (const browser of browsers) await browser.close();
@@ -115,8 +124,6 @@ describe('saving from an open form while someone else edits, in two browsers', (
         await submit.scrollIntoViewIfNeeded();
         expect(await coveredButtons(a, ['submit', 'cancel', 'delete', 'apply-remote'])).toEqual([]);
       }
-      await closeModal(a);
-      await a.setViewportSize({ width: 1280, height: 800 });
     });
   }
 });
