@@ -4,6 +4,7 @@ import { contestedFields, resolution } from '../src/form/conflict-resolution.ts'
 import { changedSince, changesFrom, draftOf, emptyYmd, rebase, validateDraft } from '../src/form/staff-draft.ts';
 import { en } from '../src/i18n/en.ts';
 import { ja } from '../src/i18n/ja.ts';
+import { describeLost, lostChangeOf } from '../src/staff/lost-change.ts';
 
 const member = (over: Partial<StaffMember> = {}): StaffMember => ({
   id: '00000000-0000-4000-8000-000000000001',
@@ -72,6 +73,36 @@ describe('conflict resolution', () => {
     expect(contestedFields(attempted, current)).toEqual(['position']);
     expect(resolution(attempted, current, {})).toEqual({ position: '副店長' });
     expect(resolution(attempted, current, { position: 'current' })).toEqual({});
+  });
+});
+
+describe('a refused change', () => {
+  const envelope = { timestamp: '2025-01-01T00:00:00.000Z', clientId: 'c', sequenceNumber: 7 };
+  const m = member();
+
+  it('names the member and the values lost, in either language', () => {
+    const lost = lostChangeOf({
+      ...envelope,
+      type: 'STAFF_UPDATE',
+      payload: { staffId: m.id, changes: { position: '副店長', startPeriod: { year: 2025, month: 6 } }, version: 1 },
+    });
+    expect(lost).toEqual({
+      type: 'STAFF_UPDATE',
+      staffId: m.id,
+      changes: { position: '副店長', startPeriod: { year: 2025, month: 6 } },
+    });
+    expect(describeLost(ja, lost, [m])).toBe('山田 太郎の変更（職位: 副店長、開始期間: 2025年6月）は保存されていません');
+    expect(describeLost(en, lost, [m])).toContain('山田 太郎');
+  });
+
+  it('says what it can of a member no longer on the screen, and of adding and deleting', () => {
+    expect(describeLost(ja, { type: 'STAFF_UPDATE', staffId: m.id, changes: { position: 'x' } }, [])).toBe(
+      '（削除されたスタッフ）の変更（職位: x）は保存されていません',
+    );
+    expect(describeLost(ja, { type: 'STAFF_DELETE', staffId: m.id }, [m])).toBe('山田 太郎の削除は保存されていません');
+    const created = lostChangeOf({ ...envelope, type: 'STAFF_CREATE', payload: { id: m.id, name: '新 人', position: 'ホール' } });
+    expect(created).toEqual({ type: 'STAFF_CREATE', fields: { name: '新 人', position: 'ホール' } });
+    expect(describeLost(ja, created, [])).toBe('新 人の追加は保存されていません');
   });
 });
 
