@@ -128,16 +128,6 @@ export const pingSchema = v.object(
 
 export const syncAllPeriodsSchema = v.strictObject({}, objectMessage('payload'));
 
-export const presenceSetSchema = v.strictObject(
-  {
-    staffId: v.nullable(uuidSchema('staffId')),
-    userName: v.optional(text('userName', 100)),
-  },
-  objectMessage('payload'),
-);
-
-// ---- the schedule ----
-
 /** A calendar date `YYYY-MM-DD` that exists. */
 const dateKeySchema = (what: string) =>
   v.pipe(
@@ -148,6 +138,17 @@ const dateKeySchema = (what: string) =>
       return m >= 1 && m <= 12 && day >= 1 && isValidYmd({ year: y, month: m, day });
     }, `${what} is not a date that exists`),
   );
+
+export const presenceSetSchema = v.strictObject(
+  {
+    staffId: v.nullable(uuidSchema('staffId')),
+    dateKey: v.optional(v.nullable(dateKeySchema('dateKey'))),
+    userName: v.optional(text('userName', 100)),
+  },
+  objectMessage('payload'),
+);
+
+// ---- the schedule ----
 
 /** A cell value as sent: the symbol rules and the custom text's length are checked against the member. */
 const shiftValueSchema = v.nullable(
@@ -392,7 +393,9 @@ export const serverMessageSchema = v.variant('type', [
   v.object({
     type: v.literal('PRESENCE'),
     payload: v.object({
-      editors: v.array(v.object({ clientId: v.string(), userName: v.string(), staffId: v.string() })),
+      editors: v.array(
+        v.object({ clientId: v.string(), userName: v.string(), staffId: v.string(), dateKey: v.optional(v.string()) }),
+      ),
     }),
     ...serverEnvelope,
   }),

@@ -126,6 +126,8 @@ export interface StaffDeletePayload {
 /** Presence: what this client is editing now (`staffId` null: nothing). An extension of v1. */
 export interface PresenceSetPayload {
   staffId: string | null;
+  /** The schedule cell of that member the user is on (the schedule screen), when it is one. */
+  dateKey?: string | null;
   userName?: string;
 }
 
@@ -238,6 +240,8 @@ export interface PresenceEntry {
   clientId: string;
   userName: string;
   staffId: string;
+  /** Set when the user is on one schedule cell of that member. */
+  dateKey?: string;
 }
 
 /** Who edits what in this restaurant now (an addition to v1); the whole list each time. */

@@ -160,6 +160,21 @@ for (const driver of await availableDrivers()) {
       ]);
     });
 
+    it('presence names the cell a user is on, with their name', async () => {
+      const one = await v1();
+      const two = await v1();
+      const staffId = await member(one, { name: '在席' });
+      one.send('PRESENCE_SET', { staffId, dateKey: day(3), userName: '花子' });
+      const seen = await two.waitFor(
+        (m) => m.type === 'PRESENCE' && m.payload.editors.some((e) => e.staffId === staffId && e.dateKey === day(3)),
+      );
+      expect(seen.type === 'PRESENCE' && seen.payload.editors.find((e) => e.staffId === staffId)).toMatchObject({
+        userName: '花子',
+      });
+      one.send('PRESENCE_SET', { staffId: null });
+      await two.waitFor((m) => m.type === 'PRESENCE' && !m.payload.editors.some((e) => e.staffId === staffId));
+    });
+
     it('one resume by sinceSeq covers the roster and the cells, in seq order', async () => {
       const client = await v1();
       const sync = await client.sync();

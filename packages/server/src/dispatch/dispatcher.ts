@@ -178,7 +178,8 @@ export class Dispatcher {
 
   #presence(session: Session, message: Extract<ClientMessage, { type: 'PRESENCE_SET' }>, delivery: Delivery): void {
     const name = this.presenceName(session, message.clientId, message.payload.userName);
-    if (delivery.presence.set(message.clientId, message.payload.staffId, name)) {
+    const { staffId, dateKey } = message.payload;
+    if (delivery.presence.set(message.clientId, staffId, name, staffId === null ? undefined : (dateKey ?? undefined))) {
       this.#observe(message.type, delivery.startedAt);
       return;
     }

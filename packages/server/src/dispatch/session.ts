@@ -38,7 +38,7 @@ export interface Replier {
 /** How this transport keeps a client's presence: on its connection, or as an HTTP lease. */
 export interface PresenceSink {
   /** False when the transport cannot take another entry now. */
-  set(clientId: string, staffId: string | null, userName: string): boolean;
+  set(clientId: string, staffId: string | null, userName: string, dateKey?: string): boolean;
 }
 
 /** The session of a signed-in (or open-access) client. */

@@ -20,7 +20,7 @@ export class Presence implements PresenceService {
     this.#hub = hub;
   }
 
-  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string): void {
+  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string, dateKey?: string): void {
     const { restaurantId, id } = member.info;
     let entries = this.#entries.get(restaurantId);
     if (!entries) {
@@ -32,8 +32,8 @@ export class Presence implements PresenceService {
       if (!before) return;
       entries.delete(id);
     } else {
-      if (before && before.staffId === staffId && before.userName === userName) return;
-      entries.set(id, { clientId, userName, staffId });
+      if (before && before.staffId === staffId && before.userName === userName && before.dateKey === dateKey) return;
+      entries.set(id, dateKey ? { clientId, userName, staffId, dateKey } : { clientId, userName, staffId });
     }
     this.#schedule(restaurantId);
   }

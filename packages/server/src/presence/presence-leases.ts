@@ -30,7 +30,7 @@ export class PresenceLeases {
   }
 
   /** False when a new lease would pass the limit (nothing changes then). */
-  set(restaurantId: string, clientId: string, staffId: string | null, userName: string): boolean {
+  set(restaurantId: string, clientId: string, staffId: string | null, userName: string, dateKey?: string): boolean {
     const key = `${restaurantId}|${clientId}`;
     const existing = this.#leases.get(key);
     if (existing) clearTimeout(existing.timer);
@@ -42,7 +42,7 @@ export class PresenceLeases {
     }
     if (!existing && this.#leases.size >= this.#max) return false;
     const member = existing?.member ?? leaseMember(restaurantId, clientId);
-    this.#presence.set(member, clientId, staffId, userName);
+    this.#presence.set(member, clientId, staffId, userName, dateKey);
     const timer = setTimeout(() => {
       this.#leases.delete(key);
       this.#presence.expire(member);

@@ -18,7 +18,8 @@ export interface PresenceAudience {
  * across replicas through Redis when REDIS_URL is set (presence/redis-presence.ts).
  */
 export interface PresenceService {
-  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string): void;
+  /** `dateKey`: the schedule cell of that member the user is on, when it is one. */
+  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string, dateKey?: string): void;
   /** The member's connection closed: its entry goes. */
   remove(member: PresenceMember): void;
   /**

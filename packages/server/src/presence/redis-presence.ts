@@ -76,7 +76,7 @@ export class RedisPresence implements PresenceService {
     this.#renewal.unref();
   }
 
-  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string): void {
+  set(member: PresenceMember, clientId: string, staffId: string | null, userName: string, dateKey?: string): void {
     const { restaurantId, id } = member.info;
     const before = this.#own.get(id);
     if (staffId === null) {
@@ -85,7 +85,7 @@ export class RedisPresence implements PresenceService {
       void this.#write(restaurantId, id, '');
       return;
     }
-    const entry: PresenceEntry = { clientId, userName, staffId };
+    const entry: PresenceEntry = dateKey ? { clientId, userName, staffId, dateKey } : { clientId, userName, staffId };
     const value = JSON.stringify(entry);
     if (before?.value === value) return;
     this.#own.set(id, { restaurantId, value });

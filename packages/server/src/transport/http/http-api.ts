@@ -123,7 +123,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     const delivery: Delivery = {
       replier: { send: (type, payload, seq) => (reply = { type, payload, seq }) },
       presence: {
-        set: (clientId, staffId, userName) => leases.set(req.session.restaurantId, clientId, staffId, userName),
+        set: (clientId, staffId, userName, dateKey) => leases.set(req.session.restaurantId, clientId, staffId, userName, dateKey),
       },
       startedAt: performance.now(),
       transport: 'http',

@@ -180,8 +180,8 @@ export class WsGateway {
       startedAt: performance.now(),
       transport: 'websocket',
       presence: {
-        set: (clientId, staffId, userName) => {
-          presence.set(connection, clientId, staffId, userName);
+        set: (clientId, staffId, userName, dateKey) => {
+          presence.set(connection, clientId, staffId, userName, dateKey);
           return true;
         },
       },
