@@ -3,8 +3,9 @@ import type {
   ErrorCode,
   ErrorPayload,
   FieldErrors,
+  MutationMessage,
+  ShiftConflictPayload,
   StaffMember,
-  StaffMutationMessage,
 } from '@staff-sync/protocol';
 
 /**
@@ -27,11 +28,15 @@ export type RefusalOrigin = 'promise' | 'outbox' | 'closed-tab';
 /** What a CONFLICT tells: the member as it is now and which of the attempted fields collided. */
 export type ConflictDetails = Omit<ConflictPayload, 'sequenceNumber'>;
 
+/** What a CONFLICT of a schedule change tells: each refused cell as it is now, and what was tried. */
+export type CellConflictDetails = Omit<ShiftConflictPayload, 'sequenceNumber'>;
+
 export interface StaffSyncErrorOptions {
   fields?: FieldErrors;
   conflict?: ConflictDetails;
+  cellConflict?: CellConflictDetails;
   sequenceNumber?: number;
-  mutation?: StaffMutationMessage;
+  mutation?: MutationMessage;
   origin?: RefusalOrigin;
   cause?: unknown;
 }
@@ -48,10 +53,12 @@ export class StaffSyncError extends Error {
   readonly code: ClientErrorCode;
   readonly fields: FieldErrors | undefined;
   readonly conflict: ConflictDetails | undefined;
+  /** For a refused schedule change: the cells someone else changed since the edit began. */
+  readonly cellConflict: CellConflictDetails | undefined;
   /** The sequenceNumber of the mutation this error answers, when it answers one. */
   readonly sequenceNumber: number | undefined;
   /** The refused change as it was sent, when the server refused one of this browser's changes. */
-  readonly mutation: StaffMutationMessage | undefined;
+  readonly mutation: MutationMessage | undefined;
   /** Where that change came from, so that an app reports each refusal once (see `RefusalOrigin`). */
   readonly origin: RefusalOrigin | undefined;
 
@@ -61,6 +68,7 @@ export class StaffSyncError extends Error {
     this.code = code;
     this.fields = options.fields;
     this.conflict = options.conflict;
+    this.cellConflict = options.cellConflict;
     this.sequenceNumber = options.sequenceNumber;
     this.mutation = options.mutation;
     this.origin = options.origin;
@@ -85,6 +93,16 @@ export function conflictError(conflict: ConflictPayload, refused: Refused = {}):
     `${fields} changed since version ${conflict.baseVersion} (now ${conflict.current.version}); nothing was written`,
     { conflict, sequenceNumber: conflict.sequenceNumber, ...refused },
   );
+}
+
+/** The error a schedule change answered with CONFLICT rejects with. */
+export function cellConflictError(conflict: ShiftConflictPayload, refused: Refused = {}): StaffSyncError {
+  const cells = conflict.cells.map((c) => `${c.dateKey}`).join(', ');
+  return new StaffSyncError('CONFLICT', `the cells of ${cells} changed since the edit began; nothing was written`, {
+    cellConflict: conflict,
+    sequenceNumber: conflict.sequenceNumber,
+    ...refused,
+  });
 }
 
 /** The error a mutation answered with ERROR rejects with. */

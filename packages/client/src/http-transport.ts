@@ -152,8 +152,22 @@ export function httpTransportWith(settings: HttpTransportOptions = {}): Transpor
           const body = JSON.stringify(message.payload);
           return deliver(await request('/presence', { method: 'PUT', headers: json, body }));
         }
-        // Liveness over HTTP is the stream's keep-alives.
+        case 'SHIFT_SYNC_REQUEST': {
+          const query = new URLSearchParams({ periodIndex: String(message.payload.periodIndex) });
+          if (message.payload.sinceSeq !== undefined) query.set('sinceSeq', String(message.payload.sinceSeq));
+          return deliver(await request(`/schedule?${query}`));
+        }
+        case 'SHIFT_UPDATE':
+          return deliver(
+            await request('/schedule/cell', { method: 'PUT', headers: json, body: JSON.stringify(message.payload) }),
+          );
+        case 'SHIFT_BULK_UPDATE':
+          return deliver(
+            await request('/schedule/bulk', { method: 'POST', headers: json, body: JSON.stringify(message.payload) }),
+          );
+        // Liveness over HTTP is the stream's keep-alives; the all-periods roster is the plain dialect's.
         case 'PING':
+        case 'SYNC_ALL_PERIODS_REQUEST':
           return;
       }
     };

@@ -1,20 +1,34 @@
-import type { AckPayload, ConflictPayload, ErrorPayload, StaffMutationMessage } from '@staff-sync/protocol';
+import {
+  type AckPayload,
+  type ConflictPayload,
+  type ErrorPayload,
+  isShiftAck,
+  isShiftConflict,
+  type MutationMessage,
+  type ShiftAckPayload,
+  type ShiftConflictPayload,
+} from '@staff-sync/protocol';
 import { Backoff } from './backoff.ts';
 import type { Clock } from './clock.ts';
-import { conflictError, refusalError, StaffSyncError } from './errors.ts';
+import { cellConflictError, conflictError, refusalError, StaffSyncError } from './errors.ts';
 import { type AckedVersion, ackedVersion, finalMessage, type Outbox, type OutboxEntry } from './outbox.ts';
 import { Pacer, type PacerOptions } from './pacer.ts';
 import { ReplyWatch } from './reply-watch.ts';
 import type { Roster } from './roster.ts';
-import type { MutationResult, Settling } from './snapshot.ts';
+import type { CellResult, MutationResult, Settling } from './snapshot.ts';
 
 /** Codes after which a mutation is sent again: the server wrote nothing and says to try later. */
 export const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'INTERNAL']);
 
-type Waiter = { resolve: (result: MutationResult) => void; reject: (error: StaffSyncError) => void };
+type Waiter = { resolve: (result: MutationResult | CellResult) => void; reject: (error: StaffSyncError) => void };
 
-const memberOf = (message: StaffMutationMessage): string | undefined =>
-  message.type === 'STAFF_CREATE' ? message.payload.id : message.payload.staffId;
+/** The member a roster change is about; undefined for a schedule change (its cells carry their versions). */
+const memberOf = (message: MutationMessage): string | undefined =>
+  message.type === 'STAFF_CREATE'
+    ? message.payload.id
+    : message.type === 'STAFF_UPDATE' || message.type === 'STAFF_DELETE'
+      ? message.payload.staffId
+      : undefined;
 
 export interface MutationQueueOptions {
   outbox: Outbox;
@@ -27,12 +41,14 @@ export interface MutationQueueOptions {
   probeAfterMs: number;
   stalled: (cause: string) => void;
   /** Send on the open transport; false when none is open. */
-  send: (message: StaffMutationMessage) => boolean;
+  send: (message: MutationMessage) => boolean;
   connected: () => boolean;
   /** A mutation was refused for good (CONFLICT or ERROR), promise or not (a reloaded outbox has none). */
   refused: (error: StaffSyncError) => void;
   /** The pending set or the confirmed member of a conflict changed: the view must be rebuilt. */
   changed: () => void;
+  /** A schedule change was refused: the cells as they are now, for the confirmed schedule. */
+  cellConflict: (conflict: ShiftConflictPayload) => void;
 }
 
 /**
@@ -69,7 +85,7 @@ export class MutationQueue {
   }
 
   /** The mutations the view replays on top of the roster, oldest first. */
-  pending(): StaffMutationMessage[] {
+  pending(): MutationMessage[] {
     return [...this.#settling.map((s) => s.message), ...this.#o.outbox.entries.map((e) => e.message)];
   }
 
@@ -77,7 +93,7 @@ export class MutationQueue {
    * Queue a validated mutation; the promise settles when the server answers. `editStartedAt` is
    * the member's version when the person began this edit (a form opened earlier), if the caller knows it.
    */
-  enqueue(message: StaffMutationMessage, editStartedAt?: number): Promise<MutationResult> {
+  enqueue<R extends MutationResult | CellResult = MutationResult>(message: MutationMessage, editStartedAt?: number): Promise<R> {
     const entry: OutboxEntry = { message, sent: false, ...this.#pinnedBase(message, this.#baseOf(message), editStartedAt) };
     try {
       this.#o.outbox.add(entry);
@@ -88,8 +104,8 @@ export class MutationQueue {
           : 'browser storage is full; the change could not be saved and was not made';
       return Promise.reject(new StaffSyncError('OUTBOX_FULL', message, { cause: error }));
     }
-    const result = new Promise<MutationResult>((resolve, reject) =>
-      this.#waiters.set(message.sequenceNumber, { resolve, reject }),
+    const result = new Promise<R>((resolve, reject) =>
+      this.#waiters.set(message.sequenceNumber, { resolve: resolve as Waiter['resolve'], reject }),
     );
     this.#o.changed();
     this.pump();
@@ -97,9 +113,9 @@ export class MutationQueue {
   }
 
   /** The version an edit starts from, and the own pending mutation of the same member it must follow. */
-  #baseOf(message: StaffMutationMessage): Pick<OutboxEntry, 'baseVersion' | 'after'> {
-    if (message.type === 'STAFF_CREATE') return { baseVersion: undefined, after: undefined };
-    const staffId = message.payload.staffId;
+  #baseOf(message: MutationMessage): Pick<OutboxEntry, 'baseVersion' | 'after'> {
+    const staffId = message.type === 'STAFF_CREATE' ? undefined : memberOf(message);
+    if (staffId === undefined) return { baseVersion: undefined, after: undefined };
     const earlier = this.#o.outbox.entries.findLast((e) => memberOf(e.message) === staffId);
     const confirmed = this.#o.roster.members.get(staffId)?.version;
     if (earlier) return { baseVersion: confirmed, after: earlier.message.sequenceNumber };
@@ -113,13 +129,14 @@ export class MutationQueue {
    * strategy decides (merge applies it when the fields do not overlap, else CONFLICT).
    */
   #pinnedBase(
-    message: StaffMutationMessage,
+    message: MutationMessage,
     base: Pick<OutboxEntry, 'baseVersion' | 'after'>,
     editStartedAt: number | undefined,
   ): Pick<OutboxEntry, 'baseVersion' | 'after' | 'pinned'> {
-    if (editStartedAt === undefined || message.type === 'STAFF_CREATE' || base.baseVersion === undefined) return base;
+    const staffId = message.type === 'STAFF_CREATE' ? undefined : memberOf(message);
+    if (editStartedAt === undefined || staffId === undefined || base.baseVersion === undefined) return base;
     let seen = editStartedAt;
-    while (this.#ownVersions.has(`${message.payload.staffId}@${seen + 1}`)) seen++;
+    while (this.#ownVersions.has(`${staffId}@${seen + 1}`)) seen++;
     return seen >= base.baseVersion ? base : { baseVersion: seen, after: base.after, pinned: true };
   }
 
@@ -160,7 +177,8 @@ export class MutationQueue {
     return this.#settling.length !== before;
   }
 
-  onAck(ack: AckPayload): void {
+  onAck(ack: AckPayload | ShiftAckPayload): void {
+    if (isShiftAck(ack)) return this.#onCellAck(ack);
     const entry = this.#o.outbox.remove(ack.sequenceNumber);
     if (!entry) return;
     this.#forget(ack.sequenceNumber);
@@ -184,14 +202,34 @@ export class MutationQueue {
     });
   }
 
-  onConflict(conflict: ConflictPayload): void {
+  /** A schedule change committed: shown from the outbox until its cells' events arrive. */
+  #onCellAck(ack: ShiftAckPayload): void {
+    const entry = this.#o.outbox.remove(ack.sequenceNumber);
+    if (!entry) return;
+    this.#forget(ack.sequenceNumber);
+    if (ack.seq > this.#o.roster.seq && ack.cells > 0) {
+      this.#settling.push({ message: entry.message, ackSeq: ack.seq, staffId: '', version: 0, clean: true });
+    }
+    this.#retryBackoff.reset();
+    this.#o.changed();
+    this.#take(ack.sequenceNumber)?.resolve({
+      seq: ack.seq,
+      cells: ack.cells,
+      versions: ack.versions,
+      duplicate: ack.duplicate === true,
+    });
+  }
+
+  onConflict(conflict: ConflictPayload | ShiftConflictPayload): void {
     const entry = this.#o.outbox.remove(conflict.sequenceNumber);
     if (!entry) return;
     this.#forget(conflict.sequenceNumber);
-    this.#o.roster.setMember(conflict.current);
+    if (isShiftConflict(conflict)) this.#o.cellConflict(conflict);
+    else this.#o.roster.setMember(conflict.current);
     this.#o.changed();
     const waiter = this.#take(conflict.sequenceNumber);
-    const error = conflictError(conflict, { mutation: entry.message, origin: waiter ? 'promise' : 'outbox' });
+    const refused = { mutation: entry.message, origin: waiter ? ('promise' as const) : ('outbox' as const) };
+    const error = isShiftConflict(conflict) ? cellConflictError(conflict, refused) : conflictError(conflict, refused);
     this.#o.refused(error);
     waiter?.reject(error);
   }

@@ -3,6 +3,8 @@ import {
   compareStaff,
   DEFAULT_DEPARTMENT,
   DEFAULT_STATUS,
+  isStaffMutation,
+  type MutationMessage,
   type StaffMember,
   type StaffMutationMessage,
   staffTypeOf,
@@ -34,12 +36,11 @@ export function memberFromCreate(message: Extract<StaffMutationMessage, { type: 
  * What the screen shows: the confirmed members with the pending mutations replayed on top, in
  * order, then sorted for display. Pure; called whenever either side changes.
  */
-export function optimisticView(
-  confirmed: ReadonlyMap<string, StaffMember>,
-  pending: readonly StaffMutationMessage[],
-): StaffMember[] {
+export function optimisticView(confirmed: ReadonlyMap<string, StaffMember>, pending: readonly MutationMessage[]): StaffMember[] {
   const members = new Map(confirmed);
   for (const message of pending) {
+    // Schedule changes are the schedule view's (schedule-store.ts).
+    if (!isStaffMutation(message)) continue;
     if (message.type === 'STAFF_CREATE') {
       const member = memberFromCreate(message);
       if (!members.has(member.id) && member.isActive) members.set(member.id, member);

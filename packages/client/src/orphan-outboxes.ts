@@ -1,10 +1,4 @@
-import {
-  isShiftAck,
-  isShiftConflict,
-  parseServerFrame,
-  type ServerMessage,
-  type StaffMutationMessage,
-} from '@staff-sync/protocol';
+import { isShiftAck, isShiftConflict, type MutationMessage, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
 import { claimClientId, hasWebLocks } from './client-identity.ts';
 import { conflictError, refusalError, type StaffSyncError } from './errors.ts';
 import { RETRYABLE } from './mutation-queue.ts';
@@ -143,7 +137,7 @@ export class OrphanOutboxes {
   }
 
   /** An open HTTP transport with a request/answer surface, or undefined when it cannot open. */
-  async #open(): Promise<{ request: (m: StaffMutationMessage) => Promise<Answer | undefined>; close: () => void } | undefined> {
+  async #open(): Promise<{ request: (m: MutationMessage) => Promise<Answer | undefined>; close: () => void } | undefined> {
     let token: string | undefined;
     try {
       token = await this.#o.getToken?.({ reason: 'connect' });

@@ -1,9 +1,9 @@
-import type { StaffMutationMessage } from '@staff-sync/protocol';
+import type { MutationMessage } from '@staff-sync/protocol';
 import type { KeyValueStorage } from './storage.ts';
 
 export interface OutboxEntry {
   /** The message exactly as it is (re)sent; never changed once `sent`, or the server sees SEQUENCE_REUSED. */
-  message: StaffMutationMessage;
+  message: MutationMessage;
   /** Sent at least once (on some connection); its payload is frozen. */
   sent: boolean;
   /** The version the edit started from (the confirmed member's), when it had one. */
@@ -24,8 +24,8 @@ export interface AckedVersion {
 }
 
 /** What an ACK at `version` says of `sent`: nobody else wrote in between when the version moved by at most our own change. */
-export function ackedVersion(sent: StaffMutationMessage, version: number): AckedVersion {
-  const sentVersion = sent.type === 'STAFF_CREATE' ? 0 : sent.payload.version;
+export function ackedVersion(sent: MutationMessage, version: number): AckedVersion {
+  const sentVersion = sent.type === 'STAFF_UPDATE' || sent.type === 'STAFF_DELETE' ? sent.payload.version : 0;
   return { version, clean: sentVersion === undefined || version <= sentVersion + 1 };
 }
 
@@ -34,14 +34,15 @@ export function ackedVersion(sent: StaffMutationMessage, version: number): Acked
  * version the ACK of our own earlier change of the same member gave (`after`), since that change
  * is part of what the person saw; someone else's in between is not.
  */
-export function finalMessage(entry: OutboxEntry, acked: ReadonlyMap<number, AckedVersion>): StaffMutationMessage {
+export function finalMessage(entry: OutboxEntry, acked: ReadonlyMap<number, AckedVersion>): MutationMessage {
   const { message } = entry;
-  if (message.type === 'STAFF_CREATE') return message;
+  // A create has no version; a cell change carries its cells' base versions from the start.
+  if (message.type !== 'STAFF_UPDATE' && message.type !== 'STAFF_DELETE') return message;
   let version = entry.baseVersion;
   const before = entry.after === undefined ? undefined : acked.get(entry.after);
   if (before?.clean && !entry.pinned) version = before.version;
   if (version === undefined) return message;
-  return { ...message, payload: { ...message.payload, version } } as StaffMutationMessage;
+  return { ...message, payload: { ...message.payload, version } } as MutationMessage;
 }
 
 const PREFIX = 'staff-sync:outbox:';
@@ -117,7 +118,7 @@ export class Outbox {
   }
 
   /** Freeze an entry's message as sent (it may have been given its final version just now). */
-  markSent(entry: OutboxEntry, message: StaffMutationMessage): void {
+  markSent(entry: OutboxEntry, message: MutationMessage): void {
     entry.message = message;
     entry.sent = true;
     this.#saveQuietly();
@@ -136,7 +137,7 @@ export class Outbox {
    * that holds the id): the saved entries belong to that tab and are left to it; entries this page
    * made are renumbered (they were never sent under the old id, since sending waits for the claim).
    */
-  rekey(clientId: string, renumber: (message: StaffMutationMessage) => StaffMutationMessage): void {
+  rekey(clientId: string, renumber: (message: MutationMessage) => MutationMessage): void {
     this.#entries = this.#entries
       .filter((e) => !this.#loaded.has(e))
       .map((e) => ({ ...e, sent: false, message: renumber(e.message), after: undefined }));

@@ -1,9 +1,10 @@
-import type { Period, PresenceEntry, Role, StaffMember, StaffMutationMessage } from '@staff-sync/protocol';
+import type { CellVersions, MutationMessage, Period, PresenceEntry, Role, StaffMember } from '@staff-sync/protocol';
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
 import { optimisticView } from './optimistic.ts';
 import type { AdoptionReport } from './orphan-outboxes.ts';
 import type { Roster } from './roster.ts';
+import type { ScheduleSnapshot } from './schedule-store.ts';
 import type { TransportKind } from './transport.ts';
 
 /** What a mutation's promise resolves with: the server committed it. */
@@ -15,6 +16,27 @@ export interface MutationResult {
   seq: number;
   /** The server had applied it before (a re-send after a reconnect): not applied twice. */
   duplicate: boolean;
+}
+
+/** What a schedule change's promise resolves with: the server committed it. */
+export interface CellResult {
+  /** The restaurant's seq of its last cell change. */
+  seq: number;
+  /** Cells that changed (a cell set to the value it held writes nothing). */
+  cells: number;
+  /** The version of every cell it named, after it. */
+  versions: CellVersions;
+  duplicate: boolean;
+}
+
+/** One cell of a bulk schedule change. */
+export interface CellEdit {
+  staffId: string;
+  dateKey: string;
+  /** `null` clears the cell. */
+  value: string | null;
+  /** The cell's version when the person began this edit; default: the confirmed one now. */
+  baseVersion?: number;
 }
 
 /** How an update or delete relates to what the person saw. */
@@ -29,7 +51,7 @@ export interface EditOptions {
 
 /** An acknowledged mutation still shown from the outbox until its change event arrives. */
 export interface Settling {
-  message: StaffMutationMessage;
+  message: MutationMessage;
   ackSeq: number;
   staffId: string;
   version: number;
@@ -60,8 +82,10 @@ export interface StaffSyncSnapshot {
   readonly lastConflict: StaffSyncError | null;
   /** The latest error: a rejected mutation, a refused sign-in, giving up (also the `error` event). */
   readonly lastError: StaffSyncError | null;
-  /** Who else edits which member now. */
+  /** Who else edits which member (and which schedule cell) now. */
   readonly editors: readonly PresenceEntry[];
+  /** The schedule of the period set with `setSchedulePeriod`; null before. */
+  readonly schedule: ScheduleSnapshot | null;
   /** From the server's HELLO: `viewer` may read but not change; null before the first HELLO. */
   readonly role: Role | null;
   readonly clientId: string;
@@ -86,13 +110,14 @@ export interface SnapshotParts {
   status: ConnectionState;
   transport: TransportKind | null;
   roster: Roster;
-  pending: readonly StaffMutationMessage[];
+  pending: readonly MutationMessage[];
   pendingCount: number;
   lastConflict: StaffSyncError | null;
   lastError: StaffSyncError | null;
   editors: readonly PresenceEntry[];
   role: Role | null;
   clientId: string;
+  schedule: ScheduleSnapshot | null;
 }
 
 export function buildSnapshot(
@@ -111,6 +136,7 @@ export function buildSnapshot(
     lastConflict: parts.lastConflict,
     lastError: parts.lastError,
     editors: parts.editors,
+    schedule: parts.schedule,
     role: parts.role,
     clientId: parts.clientId,
   });

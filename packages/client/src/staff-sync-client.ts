@@ -1,15 +1,14 @@
 import {
+  type AnyChangeEvent,
   type ClientMessage,
   type ErrorPayload,
-  isShiftAck,
-  isShiftConflict,
+  type MutationMessage,
   type PresenceEntry,
   parseServerFrame,
   type Role,
   type ServerMessage,
   type StaffChanges,
   type StaffCreatePayload,
-  type StaffMutationMessage,
   type StaffType,
   validateClientMessage,
 } from '@staff-sync/protocol';
@@ -25,8 +24,17 @@ import { httpUrlFor, type StaffSyncClientOptions } from './options.ts';
 import { OrphanOutboxes } from './orphan-outboxes.ts';
 import { Outbox } from './outbox.ts';
 import { Roster } from './roster.ts';
+import { ScheduleSync } from './schedule-sync.ts';
 import { browserOnline, browserVisibility } from './signals.ts';
-import { buildSnapshot, type ClientEvents, type EditOptions, type MutationResult, type StaffSyncSnapshot } from './snapshot.ts';
+import {
+  buildSnapshot,
+  type CellEdit,
+  type CellResult,
+  type ClientEvents,
+  type EditOptions,
+  type MutationResult,
+  type StaffSyncSnapshot,
+} from './snapshot.ts';
 import { browserStorage } from './storage.ts';
 import { uuid } from './uuid.ts';
 import { webSocketTransport } from './websocket-transport.ts';
@@ -60,6 +68,9 @@ export class StaffSyncClient {
   #syncSequence: number | undefined;
   #period: number | undefined;
   #editing: string | null = null;
+  /** The schedule cell of the member being edited, on the schedule screen. */
+  #editingDate: string | null = null;
+  readonly #schedule: ScheduleSync;
   #editors: readonly PresenceEntry[] = [];
   #role: Role | null = null;
   #maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -77,6 +88,10 @@ export class StaffSyncClient {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? console;
     this.#period = options.period;
+    this.#schedule = new ScheduleSync({
+      send: (type, payload) => (this.#roster.synced ? this.#send(type, payload) : undefined),
+      periods: () => this.#roster.periods,
+    });
     this.#identity = new ClientIdentity(options.sessionStorage ?? browserStorage('sessionStorage'), options.clientId);
     const localStorage = options.localStorage ?? browserStorage('localStorage');
     this.#outbox = new Outbox(localStorage, this.#identity.clientId, options.maxPending ?? 500);
@@ -105,6 +120,10 @@ export class StaffSyncClient {
       send: (message) => this.#connection.send(message),
       connected: () => this.#connection.state === 'connected',
       refused: (error) => this.#refused(error),
+      cellConflict: (conflict) => {
+        this.#schedule.onConflict(conflict);
+        this.#dirty = true;
+      },
       changed: () => {
         this.#membersChanged = true;
       },
@@ -222,11 +241,54 @@ export class StaffSyncClient {
     return this.#mutate('STAFF_DELETE', { staffId }, options.baseVersion);
   }
 
-  /** Tell others which member this user is editing (`null`: none); over HTTP it is renewed while it names one. */
-  setEditing(staffId: string | null): void {
-    if (this.#editing === staffId) return;
+  /**
+   * Tell others which member (and, on the schedule, which of its cells) this user is on (`null`:
+   * none); over HTTP it is renewed while it names one.
+   */
+  setEditing(staffId: string | null, dateKey: string | null = null): void {
+    const date = staffId === null ? null : dateKey;
+    if (this.#editing === staffId && this.#editingDate === date) return;
     this.#editing = staffId;
+    this.#editingDate = date;
     this.#sendPresence();
+  }
+
+  /**
+   * Keep the cells of schedule period `periodIndex` in step (undefined: none): asked for now and on
+   * every connect, and shown in `snapshot.schedule`.
+   */
+  setSchedulePeriod(periodIndex: number | undefined): void {
+    if (this.#schedule.setPeriod(periodIndex)) this.#publish(true);
+  }
+
+  /**
+   * Set one schedule cell (`null` clears it). Shows at once; resolves on ACK, rejects on CONFLICT
+   * (`error.cellConflict`) or ERROR. `options.baseVersion`: the cell's version when the person began
+   * this edit; default the confirmed one now.
+   */
+  setCell(staffId: string, dateKey: string, value: string | null, options: EditOptions = {}): Promise<CellResult> {
+    const version = options.baseVersion ?? this.#schedule.versionOf(staffId, dateKey);
+    const payload: Record<string, unknown> = { staffId, dateKey, shiftValue: value, version };
+    const period = this.#schedule.periodIndex;
+    if (period !== undefined && this.#inPeriod(period, dateKey)) payload.periodIndex = period;
+    return this.#mutate<CellResult>('SHIFT_UPDATE', payload);
+  }
+
+  /** Set many cells of one period in one change, all or nothing (a range fill, an undo of one). */
+  setCells(periodIndex: number, cells: readonly CellEdit[]): Promise<CellResult> {
+    const scheduleData: Record<string, Record<string, string | null>> = {};
+    const versions: Record<string, Record<string, number>> = {};
+    for (const cell of cells) {
+      scheduleData[cell.staffId] = { ...scheduleData[cell.staffId], [cell.dateKey]: cell.value };
+      const version = cell.baseVersion ?? this.#schedule.versionOf(cell.staffId, cell.dateKey);
+      versions[cell.staffId] = { ...versions[cell.staffId], [cell.dateKey]: version };
+    }
+    return this.#mutate<CellResult>('SHIFT_BULK_UPDATE', { periodIndex, scheduleData, versions });
+  }
+
+  #inPeriod(periodIndex: number, dateKey: string): boolean {
+    const period = this.#roster.periods[periodIndex];
+    return period !== undefined && dateKey >= period.startDate && dateKey <= period.endDate;
   }
 
   /** The period the screen looks at, for the next sync (every active member is here already). */
@@ -234,7 +296,11 @@ export class StaffSyncClient {
     this.#period = period;
   }
 
-  #mutate(type: StaffMutationMessage['type'], payload: Record<string, unknown>, editStartedAt?: number): Promise<MutationResult> {
+  #mutate<R extends MutationResult | CellResult = MutationResult>(
+    type: MutationMessage['type'],
+    payload: Record<string, unknown>,
+    editStartedAt?: number,
+  ): Promise<R> {
     if (this.#disposed) return Promise.reject(new StaffSyncError('CLOSED', 'the client was closed'));
     // The same validation as the server's: a bad change is refused here, with the same fields.
     const parsed = validateClientMessage({ type, payload, timestamp: this.#now(), clientId: this.clientId, sequenceNumber: 1 });
@@ -250,8 +316,8 @@ export class StaffSyncClient {
       const text = `${this.#outbox.limit} changes are waiting to be sent; wait until the connection is back`;
       return Promise.reject(new StaffSyncError('OUTBOX_FULL', text));
     }
-    const result = this.#queue.enqueue(
-      { ...parsed.value, sequenceNumber: this.#identity.next() } as StaffMutationMessage,
+    const result = this.#queue.enqueue<R>(
+      { ...parsed.value, sequenceNumber: this.#identity.next() } as MutationMessage,
       editStartedAt,
     );
     this.#publish(false);
@@ -303,7 +369,9 @@ export class StaffSyncClient {
     const kind = this.#connection.transportKind;
     if (kind === undefined) return; // sent again after the next open
     const { userName } = this.#options;
-    this.#send('PRESENCE_SET', userName ? { staffId: this.#editing, userName } : { staffId: this.#editing });
+    const where =
+      this.#editingDate === null ? { staffId: this.#editing } : { staffId: this.#editing, dateKey: this.#editingDate };
+    this.#send('PRESENCE_SET', userName ? { ...where, userName } : where);
     // Over HTTP presence is a lease on the server (PRESENCE_LEASE_MS): renew it while editing.
     if (kind === 'http' && this.#editing !== null) {
       this.#presenceTimer = this.#clock.setTimeout(() => this.#sendPresence(), this.#options.presenceRenewMs ?? 5000);
@@ -336,27 +404,24 @@ export class StaffSyncClient {
       case 'SYNC_RESPONSE':
         this.#onSyncResponse(message);
         break;
+      case 'SHIFT_SYNC_RESPONSE':
+        if (this.#schedule.onMessage(message)) this.#dirty = true;
+        break;
       case 'SHIFT_BROADCAST':
+        // Taken by version, whatever the roster's seq: a snapshot of the roster does not cover cells.
+        if (this.#schedule.onMessage(message)) this.#dirty = true;
+        this.#onChange(message);
+        break;
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
-      case 'STAFF_DELETE': {
-        // Before the first snapshot, and while a resume is answered, the response covers these.
-        if (!this.#roster.synced || this.#awaitingSync) break;
-        const result = this.#roster.apply(message);
-        if (result === 'gap') {
-          this.#events.emit('resync', { reason: 'gap', sinceSeq: this.#roster.seq, seenSeq: message.seq });
-          this.#requestSync();
-        } else if (result === 'applied') {
-          this.#membersChanged = true;
-          this.#queue.settle();
-        }
+      case 'STAFF_DELETE':
+        this.#onChange(message);
         break;
-      }
       case 'ACK':
-        if (!isShiftAck(message.payload)) this.#queue.onAck(message.payload);
+        this.#queue.onAck(message.payload);
         break;
       case 'CONFLICT':
-        if (!isShiftConflict(message.payload)) this.#queue.onConflict(message.payload);
+        this.#queue.onConflict(message.payload);
         break;
       case 'ERROR':
         this.#onError(message.payload);
@@ -387,13 +452,30 @@ export class StaffSyncClient {
     });
   }
 
+  /** A committed change of any collection: the restaurant's next seq, or a gap to resume from. */
+  #onChange(message: AnyChangeEvent): void {
+    // Before the first snapshot, and while a resume is answered, the response covers these.
+    if (!this.#roster.synced || this.#awaitingSync) return;
+    const result = this.#roster.apply(message);
+    if (result === 'gap') {
+      this.#events.emit('resync', { reason: 'gap', sinceSeq: this.#roster.seq, seenSeq: message.seq });
+      this.#requestSync();
+    } else if (result === 'applied') {
+      this.#membersChanged = true;
+      this.#queue.settle();
+    }
+  }
+
   #onSyncResponse(message: Extract<ServerMessage, { type: 'SYNC_RESPONSE' }>): void {
     const { payload } = message;
     const seq = message.seq as number;
     if (payload.full) {
       this.#roster.replace(payload, seq);
+      // A snapshot of the roster covers the roster only: the cells are asked for after it.
+      this.#schedule.request();
     } else {
       // A delta must continue exactly where the roster stands; anything else needs a full snapshot.
+      if (this.#schedule.onChanges(payload.changes)) this.#dirty = true;
       if (!this.#roster.synced || payload.changes.some((change) => this.#roster.apply(change) === 'gap')) {
         this.#requestSync(true);
         return;
@@ -447,6 +529,7 @@ export class StaffSyncClient {
       editors: this.#editors,
       role: this.#role,
       clientId: this.clientId,
+      schedule: this.#schedule.snapshot(this.#queue.pending()),
     });
   }
 

@@ -1,7 +1,13 @@
 export type {
   AdoptionReport,
+  CellConflictDetails,
+  CellEdit,
+  CellMap,
+  CellResult,
   ConnectionState,
   MutationResult,
+  ScheduleCell,
+  ScheduleSnapshot,
   StaffSyncClientOptions,
   StaffSyncSnapshot,
 } from '@staff-sync/client';
@@ -20,5 +26,6 @@ export {
 export { membersInPeriod } from './members-in-period.ts';
 export { StaffSyncProvider, type StaffSyncProviderProps } from './provider.ts';
 export { useDirectStaff } from './use-direct-staff.ts';
+export { type Schedule, useSchedule } from './use-schedule.ts';
 export { type ManagedStaff, useStaffManagement } from './use-staff-management.ts';
 export { type NewStaff, type StaffManagement, useWebSocketStaff } from './use-web-socket-staff.ts';

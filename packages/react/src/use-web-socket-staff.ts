@@ -45,7 +45,7 @@ export interface StaffManagement {
   /** Who else edits which member right now; changes when anyone starts or stops. */
   editors: readonly PresenceEntry[];
   /** Tell others which member this user edits now (`null`: none), e.g. when a modal opens and closes. */
-  setEditing: (staffId: string | null) => void;
+  setEditing: (staffId: string | null, dateKey?: string | null) => void;
   /** The restaurant's schedule periods (index, dates, label); changes with a full roster. */
   periods: readonly Period[];
 }
@@ -68,7 +68,7 @@ export function useWebSocketStaff(period?: number): StaffManagement {
         client.updateStaff(staffId, changes, options),
       addStaff: (fields: NewStaff) => client.addStaff(fields),
       deleteStaff: (staffId: string, options?: EditOptions) => client.deleteStaff(staffId, options),
-      setEditing: (staffId: string | null) => client.setEditing(staffId),
+      setEditing: (staffId: string | null, dateKey?: string | null) => client.setEditing(staffId, dateKey),
     }),
     [client],
   );

@@ -1,4 +1,4 @@
-import type { StaffChanges, StaffMember } from '@staff-sync/protocol';
+import { isStaffMutation, type StaffChanges, type StaffMember } from '@staff-sync/protocol';
 import { type StaffManagement, type StaffSyncError, useStaffSyncClient, uuid } from '@staff-sync/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useToasts } from '../components/toasts.tsx';
@@ -120,7 +120,8 @@ export function useStaffActions(staff: Staff): StaffActions {
   useEffect(() => {
     // Only refusals no promise of this page hears of: a promise's own handler reports the rest.
     const unanswered = (error: StaffSyncError) => {
-      if (error.origin === 'promise' || !error.mutation) return;
+      // Schedule cells are the schedule screen's to report.
+      if (error.origin === 'promise' || !error.mutation || !isStaffMutation(error.mutation)) return;
       refusedRef.current(error, lostChangeOf(error.mutation), error.origin === 'closed-tab');
     };
     const off = [

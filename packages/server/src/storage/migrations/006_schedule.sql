@@ -349,12 +349,14 @@ begin
     end if;
     if v_base is not null and v_base < v_cur_version and p_strategy <> 'last-writer-wins'
        and v_current.value is distinct from v_value then
-      -- Under merge, only someone else's change since the base counts: this client's own do not.
+      -- Only someone else's change since the base counts: this client's own do not (a cell has
+      -- one field, so merge, first-writer-wins and user-choice agree). A log that no longer
+      -- reaches back to the base cannot tell: then it conflicts.
       select count(*) filter (where client_id <> p_client), count(*) into v_others, v_history
         from staff_sync_changes
         where restaurant_id = p_restaurant and collection = 'shift' and staff_id = v_staff_id
           and item_key = to_char(v_date, 'YYYY-MM-DD') and version > v_base;
-      if p_strategy <> 'merge' or v_others > 0 or v_history < v_cur_version - v_base then
+      if v_others > 0 or v_history < v_cur_version - v_base then
         v_conflicts := v_conflicts || jsonb_build_array(jsonb_build_object(
           'staffId', v_staff_id, 'dateKey', to_char(v_date, 'YYYY-MM-DD'), 'baseVersion', v_base,
           'current', jsonb_build_object('shiftValue', v_current.value, 'version', v_cur_version),

@@ -205,6 +205,30 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       },
     },
     {
+      name: 'schedule',
+      pattern: /^\/schedule$/,
+      methods: {
+        GET: (req) => {
+          const payload: Record<string, number> = {};
+          const periodIndex = intParam(req.url.searchParams.get('periodIndex'), 'query.periodIndex');
+          const sinceSeq = intParam(req.url.searchParams.get('sinceSeq'), 'query.sinceSeq');
+          if (periodIndex !== undefined) payload.periodIndex = periodIndex;
+          if (sinceSeq !== undefined) payload.sinceSeq = sinceSeq;
+          return dispatch(req, message(req, 'SHIFT_SYNC_REQUEST', payload));
+        },
+      },
+    },
+    {
+      name: 'schedule_cell',
+      pattern: /^\/schedule\/cell$/,
+      methods: { PUT: async (req) => dispatch(req, message(req, 'SHIFT_UPDATE', await body(req))) },
+    },
+    {
+      name: 'schedule_bulk',
+      pattern: /^\/schedule\/bulk$/,
+      methods: { POST: async (req) => dispatch(req, message(req, 'SHIFT_BULK_UPDATE', await body(req))) },
+    },
+    {
       name: 'sample',
       pattern: /^\/sample$/,
       methods: {
