@@ -47,6 +47,8 @@ export interface Config {
   periodsAhead: number;
   compression: boolean;
   dbPoolSize: number;
+  feedPollIntervalMs: number;
+  checkIntervalMs: number;
   logLevel: string;
   staticDir: string | undefined;
   nodeEnv: string;
@@ -271,6 +273,24 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     min: 1,
     max: 1000,
     help: 'PostgreSQL connections per process',
+  },
+  feedPollIntervalMs: {
+    key: 'feedPollIntervalMs',
+    env: 'FEED_POLL_INTERVAL_MS',
+    kind: 'int',
+    default: 250,
+    min: 20,
+    max: 60_000,
+    help: 'while the LISTEN connection to PostgreSQL is down, the change feed reads the change log this often',
+  },
+  checkIntervalMs: {
+    key: 'checkIntervalMs',
+    env: 'CHECK_INTERVAL_MS',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 604_800_000,
+    help: 'run the integrity check (staff-sync check) this often while serving; 0: never',
   },
   logLevel: {
     key: 'logLevel',

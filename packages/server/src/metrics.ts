@@ -80,6 +80,16 @@ export function createMetrics() {
       help: 'Times the change feed read missed changes from the change log (lost or oversized notifications, reconnects)',
       registers,
     }),
+    feedListening: new Gauge({
+      name: 'staff_sync_change_feed_listening',
+      help: '1 while the change feed LISTENs for changes; 0 while it reads the change log by polling (database lost)',
+      registers,
+    }),
+    feedBehind: new Gauge({
+      name: 'staff_sync_change_feed_behind_changes',
+      help: 'Changes known to be committed but not yet delivered by the change feed (the restaurant furthest behind)',
+      registers,
+    }),
     redisErrors: new Counter({
       name: 'staff_sync_redis_errors_total',
       help: 'Redis operations that failed, by operation; rate limits let messages through and presence stays local meanwhile',

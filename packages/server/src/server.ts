@@ -55,6 +55,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     dataDir: config.dataDir,
     dbPoolSize: config.dbPoolSize,
     onNotice: (message) => log.debug({ notice: message }, 'database notice'),
+    onListenRetry: (error, retryInMs) =>
+      log.debug({ error: String(error), retryInMs: Math.round(retryInMs) }, 'change feed listener could not reconnect yet'),
   });
   try {
     const applied = await migrate(db);
@@ -64,7 +66,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw error;
   }
 
-  const feed = new ChangeFeed(db, log, metrics);
+  const feed = new ChangeFeed(db, log, metrics, { pollIntervalMs: config.feedPollIntervalMs });
   await feed.start();
   const hub = new Hub(feed, metrics, { fanoutIntervalMs: config.fanoutIntervalMs });
   // Redis, when configured, shares presence and per-user rate limits between replicas.
@@ -77,7 +79,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : undefined;
   const presence: PresenceService = redis ? new RedisPresence(redis, hub, config.presenceTtlMs) : new Presence(hub);
   const userLimiter = redis ? redisUserRateLimiter(redis, config) : localUserRateLimiter(config);
-  const engine = new SyncEngine(db, config, metrics, log);
+  const engine = new SyncEngine(db, config, metrics, log, (restaurantId, seq) => feed.noteCommitted(restaurantId, seq));
   const auth = options.auth ?? authenticatorFor(config);
   const gateway = new WsGateway({
     settings: config,
@@ -122,6 +124,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     activeConnections: () => gateway.activeConnections,
     draining: () => gateway.draining,
     databaseUp,
+    changeFeed: () => feed.status(),
     pendingMigrations: () => pendingMigrations(db),
     // The web app comes last: it answers unknown GET paths with index.html (client-side routes).
     routes: [api.route, ...(options.routes ?? []), ...(appDir ? [createStaticApp(appDir).route] : [])],

@@ -11,6 +11,16 @@ export async function currentSeq(q: Queryable, restaurantId: string): Promise<nu
   return rows[0] ? Number(rows[0].seq) : 0;
 }
 
+/** The counters of several restaurants at once (a restaurant without changes has none). */
+export async function currentSeqs(q: Queryable, restaurantIds: string[]): Promise<Map<string, number>> {
+  const rows = await q.query<{ restaurant_id: string; seq: number | string }>(
+    // The ids as one JSON parameter: the same statement on both drivers, whatever their array handling.
+    'select restaurant_id, seq from staff_sync_counters where restaurant_id in (select jsonb_array_elements_text($1::text::jsonb))',
+    [JSON.stringify(restaurantIds)],
+  );
+  return new Map(rows.map((r) => [r.restaurant_id, Number(r.seq)]));
+}
+
 export interface Snapshot {
   seq: number;
   members: StaffMember[];
