@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, describeSettings, loadConfig } from './config.ts';
+import { backupCommand, checkCommand, restoreCommand } from './ops/commands.ts';
 import { exportRoster, importRoster } from './roster-io.ts';
 import { startServer } from './server.ts';
 import { migrate } from './storage/migrate.ts';
@@ -9,12 +10,17 @@ import { SERVER_VERSION } from './version.ts';
 const USAGE = `staff-sync ${SERVER_VERSION}
 
 Usage:
-  staff-sync serve [options]                    start the sync server (default command)
+  staff-sync serve [--check] [options]          start the sync server (default command); --check: run
+                                                the integrity check once it listens
   staff-sync migrate [options]                  apply database migrations and exit
   staff-sync export [--restaurant ID] [--out FILE] [options]
                                                 write the roster as JSON (stdout by default)
   staff-sync import FILE [--restaurant ID] [options]
                                                 create or update members from a JSON file
+  staff-sync check [--json] [options]           verify seq, versions, rows and the dedupe table;
+                                                exit code 1 on any finding
+  staff-sync backup [--out FILE] [options]      a consistent snapshot as JSON lines (FILE.gz: gzipped)
+  staff-sync restore FILE [options]             restore a backup into an empty database
   staff-sync --help | --version
 
 Every option is also an environment variable:
@@ -35,6 +41,12 @@ function takeOption(args: string[], name: string): string | undefined {
   return value;
 }
 
+function takeFlag(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) {
@@ -48,8 +60,9 @@ async function main(argv: string[]): Promise<number> {
   const command = args[0] && !args[0].startsWith('--') ? (args.shift() as string) : 'serve';
 
   if (command === 'serve') {
+    const checkAtStart = takeFlag(args, '--check');
     const config = loadConfig(process.env, args);
-    const server = await startServer(config);
+    const server = await startServer(config, { checkAtStart });
     let signals = 0;
     const stop = (signal: string) => {
       // A second signal exits at once, without logging first: when the log destination is what
@@ -98,6 +111,22 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${line}\n`),
     );
     return result.failed > 0 ? 1 : 0;
+  }
+
+  if (command === 'check') {
+    const json = takeFlag(args, '--json');
+    return checkCommand(loadConfig(process.env, args), json);
+  }
+
+  if (command === 'backup') {
+    const out = takeOption(args, '--out');
+    return backupCommand(loadConfig(process.env, args), out);
+  }
+
+  if (command === 'restore') {
+    const file = args[0] && !args[0].startsWith('--') ? (args.shift() as string) : undefined;
+    if (!file) throw new ConfigError(['restore needs a FILE (made by staff-sync backup)']);
+    return restoreCommand(loadConfig(process.env, args), file);
   }
 
   process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

@@ -15,6 +15,7 @@ import { localUserRateLimiter, redisUserRateLimiter } from './gateway/user-rate-
 import { WsGateway } from './gateway/ws-gateway.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { CheckSchedule } from './ops/check-schedule.ts';
 import type { Db } from './storage/db.ts';
 import { migrate, pendingMigrations } from './storage/migrate.ts';
 import { openDatabase } from './storage/open.ts';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   auth?: Authenticator;
   /** Extra HTTP routes (API, web app). */
   routes?: HttpDeps['routes'];
+  /** Run the integrity check once the server listens (`serve --check`). */
+  checkAtStart?: boolean;
 }
 
 export interface RunningServer {
@@ -173,11 +176,20 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     `staff-sync listening on ${url}`,
   );
 
+  const checks = new CheckSchedule(db, log, metrics, {
+    atStart: options.checkAtStart ?? false,
+    intervalMs: config.checkIntervalMs,
+    changelogRetentionHours: config.changelogRetentionHours,
+    dedupeRetentionHours: config.dedupeRetentionHours,
+  });
+  checks.start();
+
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       log.info('shutting down: draining connections');
       clearInterval(pruneTimer);
+      const checkStopped = checks.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await gateway.drain(config.shutdownTimeoutMs);
       api.close();
@@ -187,6 +199,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       userLimiter.stop();
       await redis?.close();
       await feed.stop();
+      await checkStopped;
       await db.close();
       log.info('stopped');
     })();

@@ -78,22 +78,28 @@ export async function readPeriods(q: Queryable, restaurantId: string): Promise<P
   return rows.map((r, index) => ({ index, startDate: String(r.start_date), endDate: String(r.end_date), label: r.label }));
 }
 
-/** Delete change-log and dedupe rows older than their retention; returns the counts removed. */
+/**
+ * Delete change-log and dedupe rows older than their retention; returns the counts removed. The
+ * counters remember the highest seq pruned (`pruned_through`), for the integrity check.
+ */
 export async function pruneOld(
   db: Db,
   changeLogHours: number,
   dedupeHours: number,
 ): Promise<{ changes: number; mutations: number }> {
-  const count = async (table: string, hours: number): Promise<number> => {
-    const rows = await db.query<{ n: number | string }>(
-      `with d as (delete from ${table} where created_at < now() - make_interval(hours => $1) returning 1)
-       select count(*) as n from d`,
-      [hours],
-    );
-    return Number(rows[0]?.n ?? 0);
-  };
-  return {
-    changes: await count('staff_sync_changes', changeLogHours),
-    mutations: await count('staff_sync_mutations', dedupeHours),
-  };
+  const changes = await db.query<{ n: number | string }>(
+    `with d as (delete from staff_sync_changes where created_at < now() - make_interval(hours => $1)
+                returning restaurant_id, seq),
+     m as (select restaurant_id, max(seq) as seq from d group by restaurant_id),
+     u as (update staff_sync_counters c set pruned_through = greatest(c.pruned_through, m.seq)
+           from m where c.restaurant_id = m.restaurant_id)
+     select count(*) as n from d`,
+    [changeLogHours],
+  );
+  const mutations = await db.query<{ n: number | string }>(
+    `with d as (delete from staff_sync_mutations where created_at < now() - make_interval(hours => $1) returning 1)
+     select count(*) as n from d`,
+    [dedupeHours],
+  );
+  return { changes: Number(changes[0]?.n ?? 0), mutations: Number(mutations[0]?.n ?? 0) };
 }

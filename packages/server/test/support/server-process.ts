@@ -36,12 +36,14 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   dataDir?: string;
   port?: number;
+  /** Further arguments after `serve` (e.g. `--check`). */
+  args?: string[];
 }
 
 /** Start `staff-sync serve` as its own process and wait until it listens. */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'staff-sync-test-'));
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
     env: {
       ...process.env,
       PORT: String(options.port ?? 0),
