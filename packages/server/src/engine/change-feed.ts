@@ -130,9 +130,9 @@ export class ChangeFeed {
 
   /** One poll while LISTEN is down: every followed restaurant's counter, then what it missed. */
   async #pollCounters(): Promise<void> {
-    const ids = [...this.#streams.keys()];
-    if (!ids.length) return;
-    const seqs = await currentSeqs(this.#db, ids);
+    // Asked even when nobody here follows a restaurant: a poll that succeeds is also what tells
+    // /ready that the database is back.
+    const seqs = await currentSeqs(this.#db, [...this.#streams.keys()]);
     for (const [restaurantId, seq] of seqs) {
       const stream = this.#streams.get(restaurantId);
       if (!stream || seq <= stream.lastSeq) continue;
