@@ -74,4 +74,8 @@ tar -C "$ROOT" -c . | "$DOCKER" import \
 "$DOCKER" tag "$IMAGE" "$TAG"
 "$DOCKER" tag "$IMAGE" staff-sync/node-base:latest
 "$DOCKER" run --rm --network host "$TAG" node --version >/dev/null
+# Base images of earlier hashes are no longer used: keep the disk from filling run after run.
+for old in $("$DOCKER" images --format '{{.Repository}}:{{.Tag}}' staff-sync/node-base | grep -v -e ":$HASH\$" -e ':latest$'); do
+  "$DOCKER" rmi "$old" >/dev/null 2>&1 || true
+done
 echo "docker-base-image: built $IMAGE, tagged $TAG, in $(($(date +%s) - started)) s"
