@@ -2,6 +2,7 @@
 import { exportRoster, importRoster } from './commands/roster-io.ts';
 import { exportSchedules, importSchedules } from './commands/schedule-io.ts';
 import { type CommandLine, ConfigError, describeSettings, loadConfig, parseCommandLine } from './config/load.ts';
+import { backupCommand, checkCommand, restoreCommand } from './ops/commands.ts';
 import { startServer } from './server.ts';
 import { migrate } from './storage/migrate.ts';
 import { openDatabase } from './storage/open.ts';
@@ -10,9 +11,11 @@ import { SERVER_VERSION } from './version.ts';
 const USAGE = `staff-sync ${SERVER_VERSION}
 
 Usage:
-  staff-sync serve [--sample] [options]         start the sync server (default command); --sample
+  staff-sync serve [--sample] [--check] [options]
+                                                start the sync server (default command); --sample
                                                 fills an empty restaurant with a sample roster and
-                                                the current period's schedule
+                                                the current period's schedule; --check runs the
+                                                integrity check once it listens
   staff-sync migrate [options]                  apply database migrations and exit
   staff-sync export [--restaurant ID] [--out FILE] [options]
                                                 write the roster as JSON (stdout by default)
@@ -23,6 +26,10 @@ Usage:
   staff-sync export-schedule [--restaurant ID] [--out FILE] [--write] [options]
                                                 the schedules as the app's documents, from the cells
                                                 (--write: also into schedules.schedule_data)
+  staff-sync check [--json] [options]           verify seq, versions, rows and the dedupe table;
+                                                exit code 1 on any finding
+  staff-sync backup [--out FILE] [options]      a consistent snapshot as JSON lines (FILE.gz: gzipped)
+  staff-sync restore FILE [options]             restore a backup into an empty database
   staff-sync --help | --version
 
 Every option is also an environment variable:
@@ -37,6 +44,8 @@ const COMMAND_OPTIONS = {
   out: { type: 'string' },
   write: { type: 'boolean' },
   sample: { type: 'boolean' },
+  check: { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const;
 
 interface Command {
@@ -53,10 +62,10 @@ const text = (line: CommandLine, name: string): string | undefined => line.optio
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    options: ['sample'],
+    options: ['sample', 'check'],
     args: [0, 0],
     async run(line) {
-      const server = await startServer(loadConfig(process.env, line));
+      const server = await startServer(loadConfig(process.env, line), { checkAtStart: line.options.check === true });
       if (line.options.sample === true) await server.seedSample();
       let signals = 0;
       const stop = (signal: string) => {
@@ -130,6 +139,22 @@ const COMMANDS: Record<string, Command> = {
       await exportSchedules(loadConfig(process.env, line), options, (l) => process.stderr.write(`${l}\n`));
       return 0;
     },
+  },
+  check: {
+    options: ['json'],
+    args: [0, 0],
+    run: (line) => checkCommand(loadConfig(process.env, line), line.options.json === true),
+  },
+  backup: {
+    options: ['out'],
+    args: [0, 0],
+    run: (line) => backupCommand(loadConfig(process.env, line), text(line, 'out')),
+  },
+  restore: {
+    options: [],
+    args: [1, 1],
+    argsHelp: 'restore needs a FILE (made by staff-sync backup)',
+    run: (line, [file]) => restoreCommand(loadConfig(process.env, line), file as string),
   },
 };
 

@@ -80,6 +80,26 @@ export function createMetrics() {
       help: 'Times the change feed read missed changes from the change log (lost or oversized notifications, reconnects)',
       registers,
     }),
+    feedListening: new Gauge({
+      name: 'staff_sync_change_feed_listening',
+      help: '1 while the change feed LISTENs for changes; 0 while it reads the change log by polling (database lost)',
+      registers,
+    }),
+    feedBehind: new Gauge({
+      name: 'staff_sync_change_feed_behind_changes',
+      help: 'Changes known to be committed but not yet delivered by the change feed (the restaurant furthest behind)',
+      registers,
+    }),
+    checkFindings: new Gauge({
+      name: 'staff_sync_integrity_findings',
+      help: 'Findings of the last integrity check (staff-sync check) this process ran; 0 when all was consistent',
+      registers,
+    }),
+    checkLastRun: new Gauge({
+      name: 'staff_sync_integrity_last_run_timestamp_seconds',
+      help: 'When this process last completed an integrity check (Unix time); absent before the first',
+      registers,
+    }),
     redisErrors: new Counter({
       name: 'staff_sync_redis_errors_total',
       help: 'Redis operations that failed, by operation; rate limits let messages through and presence stays local meanwhile',

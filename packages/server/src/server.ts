@@ -11,6 +11,7 @@ import { Hub } from './fanout/hub.ts';
 import { localUserRateLimiter, redisUserRateLimiter } from './limits/user-rate-limit.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { CheckSchedule } from './ops/check-schedule.ts';
 import { Presence } from './presence/local-presence.ts';
 import type { PresenceService } from './presence/presence-service.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   auth?: Authenticator;
   /** Extra HTTP routes (API, web app). */
   routes?: HttpDeps['routes'];
+  /** Run the integrity check once the server listens (`serve --check`). */
+  checkAtStart?: boolean;
 }
 
 export interface RunningServer {
@@ -61,6 +64,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     dataDir: config.dataDir,
     dbPoolSize: config.dbPoolSize,
     onNotice: (message) => log.debug({ notice: message }, 'database notice'),
+    onListenRetry: (error, retryInMs) =>
+      log.debug({ error: String(error), retryInMs: Math.round(retryInMs) }, 'change feed listener could not reconnect yet'),
   });
   try {
     const applied = await migrate(db);
@@ -70,7 +75,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw error;
   }
 
-  const feed = new ChangeFeed(db, log, metrics);
+  const feed = new ChangeFeed(db, log, metrics, { pollIntervalMs: config.feedPollIntervalMs });
   await feed.start();
   const hub = new Hub(feed, metrics, { fanoutIntervalMs: config.fanoutIntervalMs });
   // Redis, when configured, shares presence and per-user rate limits between replicas.
@@ -83,7 +88,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : undefined;
   const presence: PresenceService = redis ? new RedisPresence(redis, hub, config.presenceTtlMs) : new Presence(hub);
   const userLimiter = redis ? redisUserRateLimiter(redis, config) : localUserRateLimiter(config);
-  const engine = new SyncEngine(db, config, metrics, log);
+  const engine = new SyncEngine(db, config, metrics, log, (restaurantId, seq) => feed.noteCommitted(restaurantId, seq));
   const auth = options.auth ?? authenticatorFor(config);
   // An applied mutation is timed from its arrival (dispatcher) to its fan-out (hub).
   const timer = new MutationTimer((type, seconds) => metrics.messageDuration.observe({ type }, seconds));
@@ -121,6 +126,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     activeConnections: () => gateway.activeConnections,
     draining: () => gateway.draining,
     databaseUp,
+    changeFeed: () => feed.status(),
     pendingMigrations: () => pendingMigrations(db),
     // The web app comes last: it answers unknown GET paths with index.html (client-side routes).
     routes: [api.route, ...(options.routes ?? []), ...(appDir ? [createStaticApp(appDir).route] : [])],
@@ -169,11 +175,20 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     `staff-sync listening on ${url}`,
   );
 
+  const checks = new CheckSchedule(db, log, metrics, {
+    atStart: options.checkAtStart ?? false,
+    intervalMs: config.checkIntervalMs,
+    changelogRetentionHours: config.changelogRetentionHours,
+    dedupeRetentionHours: config.dedupeRetentionHours,
+  });
+  checks.start();
+
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       log.info('shutting down: draining connections');
       clearInterval(pruneTimer);
+      const checkStopped = checks.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await gateway.drain(config.shutdownTimeoutMs);
       api.close();
@@ -183,6 +198,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       userLimiter.stop();
       await redis?.close();
       await feed.stop();
+      await checkStopped;
       await db.close();
       log.info('stopped');
     })();

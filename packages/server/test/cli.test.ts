@@ -109,7 +109,7 @@ describe('CLI', () => {
       ['佐藤', 1],
       ['山田 太郎', 2],
     ]);
-  });
+  }, 180_000); // four processes, each opening the embedded database: slow on a loaded machine
 
   it('refuses to open an embedded database another process is using', async () => {
     const { startServerProcess } = await import('./support/server-process.ts');

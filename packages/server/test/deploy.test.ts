@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.ts';
 import { SETTINGS } from '../src/config/settings.ts';
+import { docker, dockerUnavailable } from './support/docker.ts';
 import { buildStages, ignoreFilter, listFiles, parseDockerfile, readIgnoreFile } from './support/dockerfile.ts';
 import { freePort } from './support/nginx.ts';
 import { TEST_JWT_SECRET } from './support/tokens.ts';
@@ -55,7 +56,7 @@ function composeValidator() {
   return ajv.compile(schema);
 }
 
-describe('docker-compose files (Docker itself does not run here)', () => {
+describe('docker-compose files', () => {
   const validate = composeValidator();
 
   for (const file of COMPOSE_FILES) {
@@ -137,7 +138,75 @@ describe('docker-compose files (Docker itself does not run here)', () => {
   });
 });
 
-describe("the image's build steps, run as plain commands", () => {
+const noDocker = dockerUnavailable(join(DEPLOY, 'Dockerfile'));
+if (noDocker) console.warn(`[docker] ${noDocker}: the image's build steps run as plain commands instead`);
+
+/**
+ * The real build where Docker runs: deploy/Dockerfile unchanged, its image run with its own
+ * HEALTHCHECK and stopped with SIGTERM.
+ */
+describe.skipIf(noDocker !== undefined)('the image, built by Docker', () => {
+  const tag = `staff-sync-test:${process.pid}`;
+  afterAll(() => docker(['rmi', '-f', tag]));
+
+  it('builds; holds no dev dependencies or tests; refuses production without sign-in; runs healthy and drains on SIGTERM', async () => {
+    const build = docker(['build', '-q', '--network', 'host', '-f', join(DEPLOY, 'Dockerfile'), '-t', tag, ROOT]);
+    expect(build.status, build.stderr).toBe(0);
+    const inImage = (script: string) => docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', tag, '-c', script]);
+    const listing = inImage('cd /app && find . -path ./node_modules -prune -o -type f -print; id -un; du -sm node_modules');
+    expect(listing.status, listing.stderr).toBe(0);
+    const lines = listing.stdout.trim().split('\n');
+    expect(lines.filter((f) => /(^|\/)test\/|\.test\.tsx?$/.test(f))).toEqual([]);
+    expect(lines).toContain('./packages/server/src/cli.ts');
+    expect(lines.at(-2)).toBe('node'); // not root
+    expect(Number(lines.at(-1)?.split('\t')[0])).toBeLessThan(80);
+    const devDeps = inImage(
+      'for d in vitest typescript @biomejs esbuild yaml; do [ -e /app/node_modules/$d ] && echo $d; done; true',
+    );
+    expect(devDeps.stdout.trim()).toBe('');
+
+    // The image's NODE_ENV=production without sign-in: refuses to start and says why.
+    const refused = docker(['run', '--rm', '--network', 'host', '-e', 'HOST=127.0.0.1', '-e', 'PORT=1', tag], 120_000);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('NODE_ENV=production with sign-in off');
+
+    const port = await freePort();
+    const run = docker([
+      'run',
+      '-d',
+      '--network',
+      'host',
+      '-e',
+      'HOST=127.0.0.1',
+      '-e',
+      `PORT=${port}`,
+      '-e',
+      `AUTH_JWT_SECRET=${TEST_JWT_SECRET}`,
+      tag,
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const id = run.stdout.trim();
+    try {
+      let health = '';
+      const deadline = Date.now() + 120_000;
+      while (health !== 'healthy' && health !== 'unhealthy' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000));
+        health = docker(['inspect', '-f', '{{.State.Health.Status}}', id]).stdout.trim();
+      }
+      expect(health, docker(['logs', id]).stdout).toBe('healthy');
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await page.text()).toContain('<div id="root"></div>');
+      expect(docker(['stop', '-t', '20', id]).status).toBe(0);
+      expect(docker(['inspect', '-f', '{{.State.ExitCode}}', id]).stdout.trim()).toBe('0');
+      expect(docker(['logs', id]).stdout).toContain('connections closed with 1012');
+    } finally {
+      docker(['rm', '-f', id]);
+    }
+  }, 600_000);
+});
+
+describe.skipIf(noDocker === undefined)("the image's build steps, run as plain commands (where Docker does not run)", () => {
   const work = mkdtempSync(join(tmpdir(), 'staff-sync-image-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   const stages = parseDockerfile(readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8'));

@@ -142,4 +142,53 @@ describe.skipIf(!ready)('three replicas behind nginx', () => {
     );
     await Promise.all(clients.map((c) => c.stop()));
   }, 180_000); // a minute of traffic, on two cores shared with everything else
+  it('SIGSTOP of one replica for 8 s under steady updates, then SIGCONT: no ACKed mutation lost, none applied twice, all converge', async () => {
+    const before = await databaseState(cluster.databaseUrl, RESTAURANT);
+    const clients = Array.from({ length: CLIENTS }, () => new ResilientClient(cluster.wsUrl));
+    await connectAll(clients);
+    const base = new Map(clients.map((c) => [c, c.lastSeq]));
+    const paused = cluster.replicas[2] as (typeof cluster.replicas)[number];
+    const pausedClients = await metricValue(paused.url, 'websocket_connections_active');
+    expect(pausedClients).toBeGreaterThan(0);
+    const writerClients = clients.slice(0, WRITERS);
+    const started = Date.now();
+    const writers = startWriters(writerClients, staffIds, WRITE_INTERVAL_MS);
+
+    await new Promise((r) => setTimeout(r, 3000));
+    // A replica frozen as by a stalled host: its sockets stay open, nothing answers them.
+    paused.process.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    const ackedBefore = () => [...writers.sent.values()].flat().filter((m) => m.reply?.type === 'ACK').length;
+    const ackedAtStop = ackedBefore();
+    await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + 8000 - Date.now()))); // the pause itself
+    const ackedDuringPause = ackedBefore() - ackedAtStop;
+    paused.process.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 2000));
+    writers.stop();
+
+    await waitFor(() => clients.every((c) => c.live && c.pending === 0), 60_000, 'every update answered');
+    const db = await databaseState(cluster.databaseUrl, RESTAURANT);
+    await waitFor(() => clients.every((c) => c.lastSeq === db.maxSeq), 60_000, 'every client at the latest seq');
+    const elapsed = Date.now() - started;
+
+    const sent = [...writers.sent.entries()].flatMap(([writer, list]) => list.map((m) => ({ writer, ...m })));
+    for (const { writer, sequenceNumber, reply } of sent) {
+      expect(reply?.type).toBe('ACK');
+      expect(db.byMutation.get(`${writer.clientId}|${sequenceNumber}`) ?? []).toEqual([reply?.payload.seq]);
+    }
+    for (const [key, seqs] of db.byMutation) expect(seqs.length, key).toBe(1);
+    expect(db.maxSeq - before.maxSeq).toBe(sent.length);
+    for (const client of clients) {
+      expect(isContiguous(client.applied, base.get(client) as number, db.maxSeq)).toBe(true);
+      expect(client.anomalies).toEqual([]);
+      expect(rosterDifferences(client, db)).toEqual([]);
+    }
+    // The paused replica is itself again: it answers, and follows the feed.
+    expect((await fetch(`${paused.url}/ready`)).status).toBe(200);
+    console.info(
+      `[replicas] SIGSTOP: ${sent.length} updates (${ackedDuringPause} ACKed by the others during the 8 s pause), ${pausedClients} clients on the paused replica, ` +
+        `${clients.reduce((n, c) => n + c.connects - 1, 0)} reconnects, converged ${elapsed} ms after the first update`,
+    );
+    await Promise.all(clients.map((c) => c.stop()));
+  }, 180_000);
 });

@@ -57,12 +57,21 @@ export class SyncEngine {
   readonly #settings: EngineSettings;
   readonly #metrics: Metrics;
   readonly #log: Logger;
+  readonly #onCommitted: ((restaurantId: string, seq: number) => void) | undefined;
 
-  constructor(db: Db, settings: EngineSettings, metrics: Metrics, log: Logger) {
+  /** `onCommitted` hears the seq of every change this engine committed (the change feed's lower bound). */
+  constructor(
+    db: Db,
+    settings: EngineSettings,
+    metrics: Metrics,
+    log: Logger,
+    onCommitted?: (restaurantId: string, seq: number) => void,
+  ) {
     this.#db = db;
     this.#settings = settings;
     this.#metrics = metrics;
     this.#log = log;
+    this.#onCommitted = onCommitted;
   }
 
   get strategy(): ConflictStrategy {
@@ -93,6 +102,7 @@ export class SyncEngine {
         message,
       );
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
+      if (outcome.type === 'ACK') this.#onCommitted?.(restaurantId, outcome.payload.seq);
     } catch (error) {
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'error' });
       this.#metrics.databaseErrors.inc({ operation: 'mutation' });

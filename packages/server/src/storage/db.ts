@@ -21,8 +21,15 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, isolation?: Isolation): Promise<T>;
   /**
    * LISTEN on `channel`. `onReady` runs once the listener is in place and again after every
-   * reconnect of the listening connection, so that the caller can catch up on what it missed.
+   * reconnect of the listening connection, so that the caller can catch up on what it missed;
+   * `onLost` runs when the listening connection dropped (notifications are missed until the next
+   * `onReady`). The embedded driver never loses it.
    */
-  listen(channel: string, onPayload: (payload: string) => void, onReady?: () => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onReady?: () => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

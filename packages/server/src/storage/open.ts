@@ -9,6 +9,7 @@ export interface OpenOptions {
   dataDir: string;
   dbPoolSize?: number;
   onNotice?: (message: string) => void;
+  onListenRetry?: (error: unknown, retryInMs: number) => void;
 }
 
 export class DataDirLockedError extends Error {}
@@ -55,7 +56,11 @@ function lockDataDir(dataDir: string): () => void {
 /** Open the configured database: PostgreSQL when a URL is given, else the embedded one. */
 export async function openDatabase(options: OpenOptions): Promise<Db> {
   if (options.databaseUrl) {
-    return openPostgresDb(options.databaseUrl, { max: options.dbPoolSize, onNotice: options.onNotice });
+    return openPostgresDb(options.databaseUrl, {
+      max: options.dbPoolSize,
+      onNotice: options.onNotice,
+      onListenRetry: options.onListenRetry,
+    });
   }
   const memory = options.dataDir.startsWith('memory://');
   if (!memory) {

@@ -66,6 +66,8 @@ export class ResilientClient {
   /** Set on a new connection: the next sync response is followed by resending the outbox. */
   #resendAfterSync = false;
   #onSynced: (() => void) | undefined;
+  /** The sequence number of the SYNC_REQUEST awaiting its answer. */
+  #syncSequence = 0;
 
   constructor(url: string, options: ResilientClientOptions = {}) {
     this.url = options.query ? `${url}?${options.query}` : url;
@@ -162,7 +164,8 @@ export class ResilientClient {
 
   #resync(): void {
     this.#state = 'syncing';
-    this.#send('SYNC_REQUEST', this.#hasBase ? { sinceSeq: this.lastSeq } : {}, this.#nextSequence++);
+    this.#syncSequence = this.#nextSequence++;
+    this.#send('SYNC_REQUEST', this.#hasBase ? { sinceSeq: this.lastSeq } : {}, this.#syncSequence);
   }
 
   #onMessage(message: Wire): void {
@@ -230,7 +233,15 @@ export class ResilientClient {
 
   #onReply(reply: ReplyMessage): void {
     const entry = this.#outbox.get(reply.payload.sequenceNumber);
-    if (!entry) return; // the answer to a SYNC_REQUEST or notify that failed
+    if (!entry && reply.type === 'ERROR' && reply.payload.sequenceNumber === this.#syncSequence && this.#state === 'syncing') {
+      // The sync failed (INTERNAL: the database went away meanwhile): ask again, as a real client does.
+      const ws = this.#ws;
+      setTimeout(() => {
+        if (ws === this.#ws && this.#state === 'syncing') this.#resync();
+      }, 200).unref();
+      return;
+    }
+    if (!entry) return; // the answer to a notify that failed
     if (reply.type === 'ERROR' && reply.payload.code === 'RATE_LIMITED') {
       setTimeout(() => {
         if (this.#state === 'live' && this.#outbox.has(entry.sequenceNumber))

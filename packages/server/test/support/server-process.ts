@@ -36,7 +36,7 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   dataDir?: string;
   port?: number;
-  /** More arguments after `serve` (`--sample`). */
+  /** Further arguments after `serve` (`--sample`, `--check`). */
   args?: string[];
 }
 

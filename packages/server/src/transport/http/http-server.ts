@@ -13,6 +13,8 @@ export interface HttpDeps {
   draining: () => boolean;
   /** True when the database answers (bounded in time). */
   databaseUp: () => Promise<boolean>;
+  /** Whether committed changes reach subscribers (docs/operations.md, "When PostgreSQL restarts"). */
+  changeFeed?: () => { listening: boolean; following: boolean; behind: number };
   /** Names of migrations not yet applied. */
   pendingMigrations: () => Promise<string[]>;
   /** Further routes (the HTTP API, the web app); return false when the request is not theirs. */
@@ -65,10 +67,17 @@ export function createHttpServer(deps: HttpDeps): Server {
       if (request.method === 'GET' && url.pathname === '/ready') {
         const [database, pending] = await Promise.all([deps.databaseUp(), deps.pendingMigrations().catch(() => ['unknown'])]);
         const draining = deps.draining();
-        const ready = database && pending.length === 0 && !draining;
+        const feed = deps.changeFeed?.() ?? { listening: true, following: true, behind: 0 };
+        const ready = database && pending.length === 0 && !draining && feed.following;
         return sendJson(response, ready ? 200 : 503, {
           ready,
-          checks: { database, migrations: pending.length === 0 ? 'applied' : `pending: ${pending.join(', ')}`, draining },
+          checks: {
+            database,
+            migrations: pending.length === 0 ? 'applied' : `pending: ${pending.join(', ')}`,
+            draining,
+            changeFeed: feed.listening ? 'listening' : feed.following ? 'polling' : 'not following',
+            changeFeedBehind: feed.behind,
+          },
         });
       }
       if (request.method === 'GET' && url.pathname === '/metrics') {
