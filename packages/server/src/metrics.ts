@@ -42,7 +42,7 @@ export function createMetrics() {
     }),
     databaseOperations: new Counter({
       name: 'supabase_operations_total',
-      help: 'Database operations by operation and status (the database may be Supabase, PostgreSQL or embedded)',
+      help: 'Database operations by operation and status (success; error; refused: a value the database cannot store, answered VALIDATION_FAILED). The database may be Supabase, PostgreSQL or embedded',
       labelNames: ['operation', 'status'] as const,
       registers,
     }),
