@@ -60,7 +60,7 @@ export function createMetrics() {
     }),
     connectionsClosed: new Counter({
       name: 'staff_sync_connections_closed_total',
-      help: 'Connections closed by the server, by reason (backlog, heartbeat, oversized, shutdown, token_expired)',
+      help: 'Connections closed by the server, by reason (backlog, heartbeat, oversized, invalid_utf8, shutdown, token_expired)',
       labelNames: ['reason'] as const,
       registers,
     }),
