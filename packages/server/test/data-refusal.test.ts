@@ -5,9 +5,7 @@ import { createLogger } from '../src/logger.ts';
 import { createMetrics, type Metrics } from '../src/metrics.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
-import { openPgliteDb } from '../src/storage/pglite-db.ts';
-import { openPostgresDb } from '../src/storage/postgres-db.ts';
-import { createTestDatabase, postgresAvailable } from './support/services.ts';
+import { availableDrivers, openDb } from './support/drivers.ts';
 
 type Open = () => Promise<{ db: Db; close: () => Promise<void> }>;
 
@@ -81,23 +79,4 @@ function defineRefusals(name: string, open: Open): void {
   });
 }
 
-defineRefusals('PGlite', async () => {
-  const db = await openPgliteDb('memory://');
-  return { db, close: () => db.close() };
-});
-
-if (await postgresAvailable()) {
-  defineRefusals('PostgreSQL', async () => {
-    const database = await createTestDatabase('refusals');
-    const db = await openPostgresDb(database.url);
-    return {
-      db,
-      close: async () => {
-        await db.close();
-        await database.drop();
-      },
-    };
-  });
-} else {
-  describe.skip('database refusals on PostgreSQL (not reachable on this machine)', () => it('skipped', () => {}));
-}
+for (const driver of await availableDrivers()) defineRefusals(driver, () => openDb(driver, 'refusals'));
