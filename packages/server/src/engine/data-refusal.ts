@@ -17,7 +17,7 @@ const DESCRIPTIONS: Record<string, string> = {
   '22003': 'a number is out of the range the database can store',
   '22021': 'a text contains a character the database cannot store (U+0000)',
   '22P02': 'a value is not valid input for the database (a malformed number, date or text)',
-  '22P05': 'a text contains a character the database cannot store (U+0000 or a lone surrogate)',
+  '22P05': 'a text contains a character the database cannot store (U+0000 in JSON)',
   '23514': 'the change breaks a rule of the stored data',
 };
 
