@@ -116,6 +116,9 @@ describe('client core against the real server', () => {
       code: 'VALIDATION_FAILED',
       fields: { 'payload.name': 'name is required' },
     });
+    // What the database cannot store is refused before it is sent, never retried.
+    await expect(a.addStaff({ name: 'a\u0000b', position: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(a.addStaff({ name: 'a\ud800', position: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(a.getSnapshot().members).toEqual(before);
     expect(a.getSnapshot().pendingCount).toBe(0);
   });

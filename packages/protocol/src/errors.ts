@@ -56,6 +56,8 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   /** The peer broke the WebSocket protocol. */
   PROTOCOL_ERROR: 1002,
+  /** A text frame was not valid UTF-8 (closed by the WebSocket library, as RFC 6455 requires). Do not resend it. */
+  INVALID_FRAME_DATA: 1007,
   /** A frame was larger than the server's limit (counted after decompression). Do not resend it. */
   MESSAGE_TOO_BIG: 1009,
   /** The server restarts or shuts down: reconnect (to another replica) and resume. */

@@ -1,6 +1,7 @@
 export * from './dialects.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
+export * from './input-guard.ts';
 export * from './mutations.ts';
 export * from './parse.ts';
 export * from './periods.ts';

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ErrorCode, type FieldErrors } from './errors.ts';
+import { type InputProblem, messageInputProblems } from './input-guard.ts';
 import { normalizePlain, type PlainContext } from './plain-dialect.ts';
 import { clientPayloadSchemas, envelopeSchema, serverMessageSchema } from './schemas.ts';
 import type { ClientMessage, ErrorPayload, ServerMessage } from './types.ts';
@@ -43,20 +44,29 @@ export interface ValidateOptions {
   plain?: PlainContext;
 }
 
+const problemFields = (problem: InputProblem): FieldErrors => ({ [problem.path]: problem.message });
+
 /**
- * Validate an already-parsed client message: envelope, then type, then payload. The value's
- * payload is normalized (strings trimmed, the derived `type` dropped). A plain message without
- * `sequenceNumber` gets one below zero from `options.plain`: it is applied but never deduplicated.
+ * Validate an already-parsed client message: what no message may hold anywhere (input-guard.ts),
+ * then envelope, type and payload. The value's payload is normalized (strings trimmed, the
+ * derived `type` dropped). A plain message without `sequenceNumber` gets one below zero from
+ * `options.plain`: it is applied but never deduplicated.
  */
 export function validateClientMessage(input: unknown, options: ValidateOptions = {}): ParseResult<ClientMessage> {
-  let raw = input;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return failure(ErrorCode.INVALID_MESSAGE, 'a message must be a JSON object', input);
+  }
+  // Checked on the message as sent, before the plain dialect fills in or drops anything.
+  const problems = messageInputProblems(input as Record<string, unknown>);
+  if (problems.envelope) {
+    const fields = problemFields(problems.envelope);
+    return failure(ErrorCode.INVALID_MESSAGE, `invalid envelope: ${describe(fields)}`, input, fields);
+  }
+  let raw: unknown = input;
   let unsequenced = false;
   if (options.plain) ({ raw, unsequenced } = normalizePlain(input, options.plain.connectionId, () => new Date().toISOString()));
   // A reply names the message by its own sequenceNumber, never by one filled in for it.
   const named = unsequenced ? undefined : raw;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return failure(ErrorCode.INVALID_MESSAGE, 'a message must be a JSON object', named);
-  }
   const envelope = v.safeParse(envelopeSchema, raw);
   if (!envelope.success) {
     const fields = fieldErrors(envelope.issues);
@@ -67,9 +77,13 @@ export function validateClientMessage(input: unknown, options: ValidateOptions =
   if (!schema || !Object.hasOwn(clientPayloadSchemas, type)) {
     return failure(
       ErrorCode.UNKNOWN_TYPE,
-      `unknown message type "${type.slice(0, 40)}"; expected one of ${Object.keys(clientPayloadSchemas).join(', ')}`,
+      `unknown message type "${Array.from(type).slice(0, 40).join('')}"; expected one of ${Object.keys(clientPayloadSchemas).join(', ')}`,
       named,
     );
+  }
+  if (problems.payload) {
+    const fields = problemFields(problems.payload);
+    return failure(ErrorCode.VALIDATION_FAILED, `invalid ${type}: ${describe(fields)}`, named, fields);
   }
   const parsed = v.safeParse(schema as v.GenericSchema, payload);
   if (!parsed.success) {
@@ -86,7 +100,8 @@ export function validateClientMessage(input: unknown, options: ValidateOptions =
       type,
       payload: normalized,
       timestamp: envelope.output.timestamp,
-      clientId: envelope.output.clientId,
+      // An unsequenced plain message stands for the connection, whatever clientId it gave.
+      clientId: unsequenced && options.plain ? options.plain.connectionId : envelope.output.clientId,
       sequenceNumber: unsequenced && options.plain ? options.plain.unsequenced() : envelope.output.sequenceNumber,
     } as ClientMessage,
   };

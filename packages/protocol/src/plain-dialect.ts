@@ -35,10 +35,10 @@ function memberFields(fields: Record<string, unknown>, dropId: boolean): Record<
   for (const field of IGNORED_FIELDS) delete out[field];
   if (dropId) delete out.id;
   for (const alias of ['staffOrder', 'staff_order']) {
-    if (alias in out) {
-      if (out.order === undefined) out.order = out[alias];
-      delete out[alias];
-    }
+    if (!Object.hasOwn(out, alias)) continue;
+    if (out.order === undefined) out.order = out[alias];
+    // Two orders that disagree are not guessed between: the alias stays and is refused as unknown.
+    if (out[alias] === out.order) delete out[alias];
   }
   if ('startPeriod' in out) out.startPeriod = fillMonth(out.startPeriod, 1);
   if ('endPeriod' in out) out.endPeriod = fillMonth(out.endPeriod, 12);
@@ -54,13 +54,10 @@ export function normalizePlain(raw: unknown, connectionId: string, now: () => st
   if (!isRecord(raw)) return { raw, unsequenced: false };
   const message: Record<string, unknown> = { ...raw };
   const unsequenced = message.sequenceNumber === undefined || message.sequenceNumber === null;
-  if (unsequenced) {
-    // Checked by the envelope schema as any number would be; replaced by one below zero after it.
-    message.sequenceNumber = 1;
-    message.clientId = connectionId;
-  } else if (message.clientId === undefined || message.clientId === null) {
-    message.clientId = connectionId;
-  }
+  // Checked by the envelope schema as any number would be; replaced by one below zero after it.
+  if (unsequenced) message.sequenceNumber = 1;
+  // A clientId that is there is checked as given, even where the connection's id replaces it.
+  if (message.clientId === undefined || message.clientId === null) message.clientId = connectionId;
   if (message.timestamp === undefined || message.timestamp === null) message.timestamp = now();
   if (message.payload === undefined && typeof message.type === 'string' && PAYLOAD_OPTIONAL.has(message.type)) {
     message.payload = {};

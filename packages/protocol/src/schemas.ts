@@ -1,6 +1,8 @@
 import * as v from 'valibot';
+import { MAX_VERSION } from './input-guard.ts';
 import { isPeriodOrderValid, isValidYmd } from './periods.ts';
 import { CUSTOM_TEXT_MAX } from './schedule.ts';
+import { int, objectMessage, objectOnly, text, uuidSchema } from './schema-parts.ts';
 import { COLOR_MAX, NAME_MAX, ORDER_MAX, POSITION_MAX } from './staff.ts';
 import { CONFLICT_STRATEGIES, DEPARTMENTS, ROLES, STATUSES, type YMD } from './types.ts';
 
@@ -9,44 +11,20 @@ import { CONFLICT_STRATEGIES, DEPARTMENTS, ROLES, STATUSES, type YMD } from './t
  * payload fields are refused); server messages loosely (a newer server may add fields).
  */
 
-/** One message callback for object schemas: missing keys, unknown keys, and a wrong type. */
-const objectMessage =
-  (what: string, unknownKey = 'unknown field') =>
-  (issue: v.BaseIssue<unknown>): string => {
-    if (issue.expected === 'never') return `${unknownKey} ${issue.received}`;
-    if (issue.received === 'undefined' && issue.expected?.startsWith('"')) return `${issue.expected.slice(1, -1)} is required`;
-    return `${what} must be an object`;
-  };
-
-const int = (what: string, min: number, max: number) =>
+export const ymdSchema = objectOnly(
   v.pipe(
-    v.number(`${what} must be a number`),
-    v.integer(`${what} must be an integer`),
-    v.minValue(min, `${what} must be at least ${min}`),
-    v.maxValue(max, `${what} must be at most ${max}`),
-  );
-
-export const ymdSchema = v.pipe(
-  v.strictObject(
-    {
-      year: int('year', 1900, 2200),
-      month: int('month', 1, 12),
-      day: v.optional(int('day', 1, 31)),
-    },
-    objectMessage('a period { year, month, day? }'),
+    v.strictObject(
+      {
+        year: int('year', 1900, 2200),
+        month: int('month', 1, 12),
+        day: v.optional(int('day', 1, 31)),
+      },
+      objectMessage('a period { year, month, day? }'),
+    ),
+    v.check(isValidYmd, 'day does not exist in that month'),
   ),
-  v.check(isValidYmd, 'day does not exist in that month'),
+  'a period { year, month, day? }',
 );
-
-const text = (what: string, max: number) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.trim(),
-    v.minLength(1, `${what} is required`),
-    v.maxLength(max, `${what} must be at most ${max} characters`),
-  );
-
-const uuidSchema = (what: string) => v.pipe(v.string(`${what} must be a string`), v.uuid(`${what} must be a UUID`));
 
 const fieldSchemas = {
   name: text('name', NAME_MAX),
@@ -94,13 +72,16 @@ export const staffCreateSchema = v.pipe(
   periodOrder(),
 );
 
-export const staffChangesSchema = v.pipe(
-  v.strictObject(optionalFields, objectMessage('changes', 'unknown or read-only field')),
-  v.check((c) => Object.keys(c).some((k) => k !== 'type'), 'changes must name at least one field'),
-  periodOrder(),
+export const staffChangesSchema = objectOnly(
+  v.pipe(
+    v.strictObject(optionalFields, objectMessage('changes', 'unknown or read-only field')),
+    v.check((c) => Object.keys(c).some((k) => k !== 'type'), 'changes must name at least one field'),
+    periodOrder(),
+  ),
+  'changes',
 );
 
-const versionSchema = v.optional(int('version', 1, Number.MAX_SAFE_INTEGER));
+const versionSchema = v.optional(int('version', 1, MAX_VERSION));
 
 export const staffUpdateSchema = v.strictObject(
   { staffId: uuidSchema('staffId'), changes: staffChangesSchema, version: versionSchema },
@@ -155,12 +136,22 @@ const shiftValueSchema = v.nullable(
   v.pipe(v.string('shiftValue must be a string or null'), v.maxLength(CUSTOM_TEXT_MAX * 2, 'shiftValue is too long')),
 );
 const periodIndexSchema = int('periodIndex', 0, 100_000);
-const cellVersionSchema = int('version', 0, Number.MAX_SAFE_INTEGER);
+const cellVersionSchema = int('version', 0, MAX_VERSION);
 /** Cells in one bulk change: a whole period of a large roster. */
 export const MAX_BULK_CELLS = 5000;
 
-const cellMap = <T extends v.GenericSchema>(value: T) =>
-  v.record(uuidSchema('staffId'), v.record(dateKeySchema('date'), value), 'must be { [staffId]: { [YYYY-MM-DD]: value } }');
+const cellMap = <T extends v.GenericSchema>(value: T, what: string) =>
+  objectOnly(
+    v.record(
+      uuidSchema('staffId'),
+      objectOnly(
+        v.record(dateKeySchema('date'), value, `a member's ${what} must be { [YYYY-MM-DD]: value }`),
+        `a member's ${what}`,
+      ),
+      `${what} must be { [staffId]: { [YYYY-MM-DD]: value } }`,
+    ),
+    what,
+  );
 
 export const shiftSyncRequestSchema = v.strictObject(
   {
@@ -188,8 +179,8 @@ export const shiftBulkUpdateSchema = v.pipe(
     {
       periodIndex: periodIndexSchema,
       scheduleId: v.optional(uuidSchema('scheduleId')),
-      scheduleData: cellMap(shiftValueSchema),
-      versions: v.optional(cellMap(cellVersionSchema)),
+      scheduleData: cellMap(shiftValueSchema, 'scheduleData'),
+      versions: v.optional(cellMap(cellVersionSchema, 'versions')),
     },
     objectMessage('payload'),
   ),
@@ -215,7 +206,11 @@ export const clientPayloadSchemas = {
 export const envelopeSchema = v.object(
   {
     type: v.pipe(v.string('type must be a string'), v.minLength(1, 'type is required')),
-    payload: v.record(v.string(), v.unknown(), 'payload must be an object'),
+    // Not a record schema: that would copy the payload without its prototype keys and take an array.
+    payload: v.custom<Record<string, unknown>>(
+      (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+      'payload must be an object (not an array)',
+    ),
     timestamp: v.pipe(v.string('timestamp must be a string'), v.isoTimestamp('timestamp must be an ISO-8601 timestamp')),
     clientId: v.pipe(
       v.string('clientId must be a string'),

@@ -42,7 +42,7 @@ export function createMetrics() {
     }),
     databaseOperations: new Counter({
       name: 'supabase_operations_total',
-      help: 'Database operations by operation and status (the database may be Supabase, PostgreSQL or embedded)',
+      help: 'Database operations by operation and status (success; error; refused: a value the database cannot store, answered VALIDATION_FAILED). The database may be Supabase, PostgreSQL or embedded',
       labelNames: ['operation', 'status'] as const,
       registers,
     }),
@@ -60,7 +60,7 @@ export function createMetrics() {
     }),
     connectionsClosed: new Counter({
       name: 'staff_sync_connections_closed_total',
-      help: 'Connections closed by the server, by reason (backlog, heartbeat, oversized, shutdown, token_expired)',
+      help: 'Connections closed by the server, by reason (backlog, heartbeat, oversized, invalid_utf8, shutdown, token_expired)',
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -2,29 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConflict, pruneConflicts, Suggester } from '../src/assist/index.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
-import { openPgliteDb } from '../src/storage/pglite-db.ts';
-import { openPostgresDb } from '../src/storage/postgres-db.ts';
 import { decideStream, probe, TestClock } from './support/assist-conflicts.ts';
-import { availableDrivers, type Driver } from './support/drivers.ts';
-import { createTestDatabase } from './support/services.ts';
+import { availableDrivers, openDb } from './support/drivers.ts';
 
 /** Suggestions and decisions kept in the database (migration 007), on every driver this machine has. */
-
-async function openDriver(driver: Driver): Promise<{ db: Db; close: () => Promise<void> }> {
-  if (driver === 'pglite') {
-    const db = await openPgliteDb('memory://');
-    return { db, close: () => db.close() };
-  }
-  const database = await createTestDatabase('assist');
-  const db = await openPostgresDb(database.url);
-  return {
-    db,
-    close: async () => {
-      await db.close();
-      await database.drop();
-    },
-  };
-}
 
 for (const driver of await availableDrivers()) {
   describe(`assist storage on ${driver}`, () => {
@@ -32,7 +13,7 @@ for (const driver of await availableDrivers()) {
     let close: () => Promise<void>;
 
     beforeAll(async () => {
-      ({ db, close } = await openDriver(driver));
+      ({ db, close } = await openDb(driver, 'assist'));
       await migrate(db);
     });
     afterAll(async () => {

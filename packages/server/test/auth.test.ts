@@ -41,6 +41,18 @@ describe('sign-in with HS256 tokens (Supabase JWT secret)', () => {
     expect(server.output()).not.toContain(TEST_JWT_SECRET);
   });
 
+  it('refuses ids the database cannot store; cuts a long name at whole characters', async () => {
+    expect(await connectWith(server, await hs256Token({ restaurant: 'r\ud800' }))).toBe(403);
+    expect(await connectWith(server, await hs256Token({ restaurant: 'r1', sub: 'user\u0000' }))).toBe(403);
+    const name = `${'a'.repeat(99)}😀 and more`;
+    const client = await TestClient.connect(server.wsUrl, { query: `token=${await hs256Token({ restaurant: 'r-name', name })}` });
+    const staffId = '00000000-0000-4000-8000-000000000001';
+    client.send('PRESENCE_SET', { staffId, userName: 'given' });
+    const presence = await client.waitFor((m) => m.type === 'PRESENCE' && m.payload.editors.length > 0);
+    expect(presence.payload).toMatchObject({ editors: [{ staffId, userName: `${'a'.repeat(99)}😀` }] });
+    await client.close();
+  });
+
   it('takes the token from Authorization: Bearer too, and says who connected in HELLO', async () => {
     const token = await hs256Token({ restaurant: 'r-bearer', role: 'editor' });
     const client = await TestClient.connect(server.wsUrl, { headers: { Authorization: `Bearer ${token}` } });

@@ -86,6 +86,21 @@ describe('gateway limits', () => {
       await client.close();
     });
 
+    it('takes a token for every frame, invalid ones too, and answers those with their own error', async () => {
+      const client = await TestClient.connect(server.wsUrl); // a new connection: a full bucket of 10
+      for (let i = 0; i < 10; i++) client.sendRaw('{');
+      const pings = Array.from({ length: 10 }, () => client.send('PING', {}));
+      const answered = () => client.messages.filter((m) => m.type === 'ERROR' || m.type === 'PONG');
+      await client.waitFor(() => answered().length === 20);
+      const errors = answered().flatMap((m) => (m.type === 'ERROR' ? [m.payload] : []));
+      expect(errors.filter((e) => e.code === 'INVALID_JSON')).toHaveLength(10);
+      // Ten garbage frames spent the burst: pings past the refill are refused, each named.
+      const limited = errors.filter((e) => e.code === 'RATE_LIMITED');
+      expect(limited.length).toBeGreaterThan(0);
+      for (const e of limited) expect(pings).toContain(e.sequenceNumber);
+      await client.close();
+    });
+
     it('refuses messages past the pending limit, writing nothing for them', async () => {
       await new Promise((r) => setTimeout(r, 2100)); // refill the bucket
       const client = await TestClient.connect(server.wsUrl);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { textProblem } from '@staff-sync/protocol';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { Config } from '../config/settings.ts';
 import type { Authenticator, AuthResult } from './authenticator.ts';
@@ -76,7 +77,7 @@ export function jwtAuth(settings: JwtSettings): Authenticator {
       }
       const restaurant = claimAt(claims, settings.authRestaurantClaim);
       const restaurantId = typeof restaurant === 'number' && Number.isSafeInteger(restaurant) ? String(restaurant) : restaurant;
-      if (typeof restaurantId !== 'string' || !/^[^\p{Cc}]{1,200}$/u.test(restaurantId)) {
+      if (typeof restaurantId !== 'string' || !/^[^\p{Cc}]{1,200}$/u.test(restaurantId) || textProblem(restaurantId)) {
         return refused(403, `the token names no restaurant (claim ${settings.authRestaurantClaim})`);
       }
       const roleClaim = claimAt(claims, settings.authRoleClaim);
@@ -84,6 +85,9 @@ export function jwtAuth(settings: JwtSettings): Authenticator {
       if (role !== 'viewer' && role !== 'editor') {
         return refused(403, `the token's role (claim ${settings.authRoleClaim}) must be viewer or editor`);
       }
+      // The ids are stored with every change (staff_sync_changes.user_id): text the database holds.
+      if (typeof claims.sub === 'string' && textProblem(claims.sub))
+        return refused(403, "the token's subject (sub) is not valid text");
       const name = claimAt(claims, settings.authNameClaim);
       return {
         ok: true,
@@ -91,10 +95,17 @@ export function jwtAuth(settings: JwtSettings): Authenticator {
           restaurantId,
           role,
           userId: typeof claims.sub === 'string' ? claims.sub : undefined,
-          userName: typeof name === 'string' && name.trim() ? name.trim().slice(0, 100) : undefined,
+          userName: displayName(name),
           expiresAt: (claims.exp as number) * 1000,
         },
       };
     },
   };
+}
+
+/** The token's name, trimmed to 100 characters (whole code points); none when empty or not storable text. */
+function displayName(claim: unknown): string | undefined {
+  if (typeof claim !== 'string' || textProblem(claim)) return undefined;
+  const name = Array.from(claim.trim()).slice(0, 100).join('');
+  return name || undefined;
 }

@@ -97,7 +97,7 @@ export const SETTINGS_TABLE = {
     100,
     1,
     1_000_000,
-    'messages per second per connection (token bucket refill); excess gets RATE_LIMITED',
+    'frames per second per connection, invalid ones included (token bucket refill); a message past it gets RATE_LIMITED',
   ),
   rateLimitBurst: int(
     'RATE_LIMIT_BURST',

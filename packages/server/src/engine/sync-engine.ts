@@ -22,6 +22,7 @@ import { toChangeEvent } from './change-event.ts';
 import { readChangesSince } from './changes.ts';
 import type { Actor, MutationOutcome } from './collections/collection.ts';
 import { collectionOf } from './collections/index.ts';
+import { dataRefusal } from './data-refusal.ts';
 import { currentPeriodIndex, type PeriodSettings, periodsFor } from './periods.ts';
 
 export interface EngineSettings extends PeriodSettings {
@@ -83,7 +84,10 @@ export class SyncEngine {
     this.#metrics.staffOperations.inc({ operation: operationOf(type), status: 'forbidden' });
   }
 
-  /** Apply a validated mutation. Database failures become an INTERNAL error (nothing written). */
+  /**
+   * Apply a validated mutation. Database failures become an INTERNAL error (nothing written); data
+   * the database refuses (data-refusal.ts) becomes VALIDATION_FAILED and is no database error.
+   */
   async mutate(actor: Actor, message: MutationMessage): Promise<MutationOutcome> {
     const { restaurantId } = actor;
     const collection = collectionOf(message.type);
@@ -104,16 +108,25 @@ export class SyncEngine {
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
       if (outcome.type === 'ACK') this.#onCommitted?.(restaurantId, outcome.payload.seq);
     } catch (error) {
-      this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'error' });
-      this.#metrics.databaseErrors.inc({ operation: 'mutation' });
-      this.#log.error({ err: error, restaurantId, operation }, 'mutation failed in the database');
+      const refusal = dataRefusal(error);
+      if (refusal) {
+        this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'refused' });
+        // Not the error itself: its detail may quote the row. The edge should have refused this.
+        this.#log.warn({ sqlstate: refusal.sqlstate, restaurantId, operation }, 'the database refused a validated mutation');
+      } else {
+        this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'error' });
+        this.#metrics.databaseErrors.inc({ operation: 'mutation' });
+        this.#log.error({ err: error, restaurantId, operation }, 'mutation failed in the database');
+      }
       outcome = {
         type: 'ERROR',
-        payload: {
-          code: ErrorCode.INTERNAL,
-          message: 'the database could not apply the change; nothing was written, send it again',
-          sequenceNumber: message.sequenceNumber,
-        },
+        payload: refusal
+          ? { code: ErrorCode.VALIDATION_FAILED, message: refusal.message, sequenceNumber: message.sequenceNumber }
+          : {
+              code: ErrorCode.INTERNAL,
+              message: 'the database could not apply the change; nothing was written, send it again',
+              sequenceNumber: message.sequenceNumber,
+            },
       };
     }
     const status =

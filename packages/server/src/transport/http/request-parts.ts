@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '@staff-sync/protocol';
 import { apiError } from './api-errors.ts';
@@ -27,8 +28,11 @@ export async function readJson(request: IncomingMessage, limit: number): Promise
     if (size > limit) throw tooLarge();
     chunks.push(chunk);
   }
+  const bytes = Buffer.concat(chunks);
+  // Decoding would put U+FFFD in place of bytes that are no UTF-8, making bad input look good.
+  if (!isUtf8(bytes)) throw apiError(ErrorCode.INVALID_JSON, 'the body is not valid UTF-8');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw apiError(ErrorCode.INVALID_JSON, 'the body is not valid JSON');
   }

@@ -140,6 +140,10 @@ export class WsGateway {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         metrics.connectionsClosed.inc({ reason: 'oversized' });
         clog.info('frame over the size limit; closed with 1009');
+      } else if (error.code === 'WS_ERR_INVALID_UTF8') {
+        // RFC 6455 (8.1) requires failing the connection; the ws library closes it with 1007.
+        metrics.connectionsClosed.inc({ reason: 'invalid_utf8' });
+        clog.info('text frame not valid UTF-8; closed with 1007');
       } else if (isTeardownError(error)) clog.debug({ err: error }, 'socket error during teardown');
       else clog.warn({ err: error }, 'socket error');
     });
