@@ -1,5 +1,5 @@
 // Edit-to-paint latency in a real browser: the time from pressing 更新 in one tab to the new value
-// painted in another, over N edits (DESIGN.md target: p95 under 100 ms). The two tabs run in two
+// painted in another, over N edits (docs/design.md target: p95 under 100 ms). The two tabs run in two
 // Debian Chromium processes on this machine, each window in front as on two screens (one browser's
 // second window counts as occluded and gets frames about once a second, which measures Chromium's
 // throttling, not the app). One clock serves both: performance.timeOrigin + performance.now() in

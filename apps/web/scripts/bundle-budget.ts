@@ -1,5 +1,5 @@
 /**
- * The bundle budget (DESIGN.md: the web app's JavaScript under 120 kB gzipped). Reads the build's
+ * The bundle budget (docs/design.md: the web app's JavaScript under 120 kB gzipped). Reads the build's
  * manifest, follows the entry's static imports (everything the browser fetches before the app
  * runs), gzips each file at level 9 as a server would send it, and fails above the budget. Also
  * fails when supabase-js is reachable without a dynamic import: it must load only in direct mode.

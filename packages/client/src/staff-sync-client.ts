@@ -42,7 +42,7 @@ import { webSocketTransport } from './websocket-transport.ts';
 const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
 
 /**
- * The framework-free staff-sync client: one store per screen (DESIGN.md invariant 5). What it
+ * The framework-free staff-sync client: one store per screen (docs/design.md, invariant 5). What it
  * shows is the confirmed server state with the pending mutations replayed on top; mutations wait
  * in a persisted outbox until the server answers, and are re-sent after every reconnect with the
  * same sequenceNumber (the server applies each at most once).

@@ -1,5 +1,5 @@
 /**
- * Error codes of the wire protocol (PROTOCOL.md, "Error codes"). Every `ERROR` payload carries one.
+ * Error codes of the wire protocol (docs/protocol.md, "Error codes"). Every `ERROR` payload carries one.
  * Grouped by meaning: what the client sent, who the client is, and what went wrong here.
  */
 export const ErrorCode = {
@@ -47,7 +47,7 @@ export class SyncError extends Error {
 
 /**
  * WebSocket close codes used by staff-sync, by meaning. 1009/1012/1013 are the standard ones that
- * PROTOCOL.md names; 4xxx are application codes a client must understand.
+ * docs/protocol.md names; 4xxx are application codes a client must understand.
  */
 export const CloseCode = {
   /** Normal close by either side. */

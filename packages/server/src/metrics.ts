@@ -1,8 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
- * The server's Prometheus metrics. The first seven names are PROTOCOL.md's; the `staff_sync_*`
- * ones count what each limit did (DESIGN.md invariant 6) and what the change feed did.
+ * The server's Prometheus metrics. The first seven names are the protocol's (docs/protocol.md, "HTTP"); the `staff_sync_*`
+ * ones count what each limit did (docs/design.md, invariant 6) and what the change feed did.
  */
 export function createMetrics() {
   const registry = new Registry();

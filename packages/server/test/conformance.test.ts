@@ -5,7 +5,7 @@ import { availableDrivers, type DriverServer, serverOn } from './support/drivers
 import { until } from './support/metrics.ts';
 import { TestClient } from './support/ws-client.ts';
 
-/** Every row of PROTOCOL.md's tables and every guarantee, over a real socket, on every driver. */
+/** Every row of docs/protocol.md's tables and every guarantee, over a real socket, on every driver. */
 for (const driver of await availableDrivers()) {
   describe(`protocol conformance on ${driver}`, () => {
     let env: DriverServer;

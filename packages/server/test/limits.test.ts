@@ -4,7 +4,7 @@ import { metricValue, until } from './support/metrics.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { TestClient } from './support/ws-client.ts';
 
-/** Every limit of DESIGN.md invariant 6 that the gateway enforces, each against a real server. */
+/** Every limit of docs/design.md's invariant 6 that the gateway enforces, each against a real server. */
 describe('gateway limits', () => {
   describe('send backlog and connection count', () => {
     let server: ServerProcess;

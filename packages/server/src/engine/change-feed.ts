@@ -38,7 +38,7 @@ export interface FeedStatus {
 }
 
 /**
- * Committed changes from the database, in seq order per restaurant, without gaps (DESIGN.md
+ * Committed changes from the database, in seq order per restaurant, without gaps (docs/design.md
  * invariant 4). Notifications come from the change-log trigger. A notification that skips a seq,
  * one too large to carry the change, and a reconnect of the listening connection all make the
  * feed read what it missed from the change log before going on, so a lost notification delays a

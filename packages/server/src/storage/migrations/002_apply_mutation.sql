@@ -1,5 +1,5 @@
 -- One mutation as one function call: the sync server sends a single statement per mutation (one
--- round trip, its own transaction), instead of a dozen. The semantics are PROTOCOL.md's; the
+-- round trip, its own transaction), instead of a dozen. The semantics are docs/protocol.md's; the
 -- storage test suite checks them on both drivers.
 
 -- The period rule as a constraint, so that every writer keeps it: an end must not be before its
@@ -112,7 +112,7 @@ begin
         end if;
       end loop;
 
-      -- An edit from an older version: the strategy decides (PROTOCOL.md guarantee 6).
+      -- An edit from an older version: the strategy decides (docs/protocol.md, guarantee 6).
       if p_version is not null and p_version < v_cur.version and p_strategy <> 'last-writer-wins' then
         select coalesce(array_agg(distinct f), '{}'), count(distinct c.version) into v_since, v_history
           from staff_sync_changes c left join lateral unnest(c.changed) f on true
