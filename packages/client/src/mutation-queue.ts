@@ -178,7 +178,10 @@ export class MutationQueue {
   }
 
   onAck(ack: AckPayload | ShiftAckPayload): void {
-    if (isShiftAck(ack)) return this.#onCellAck(ack);
+    if (isShiftAck(ack)) {
+      this.#onCellAck(ack);
+      return;
+    }
     const entry = this.#o.outbox.remove(ack.sequenceNumber);
     if (!entry) return;
     this.#forget(ack.sequenceNumber);
