@@ -287,5 +287,5 @@ describe.skipIf(noDocker === undefined)("the image's build steps, run as plain c
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-  });
+  }, 300_000); // npm ci of the production dependencies and a web build: minutes on a loaded machine
 });

@@ -12,7 +12,7 @@ const run = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, [CLI, ...args], {
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
-    timeout: 90_000,
+    timeout: 240_000,
   });
 
 describe('import-schedule and export-schedule', () => {
