@@ -48,7 +48,7 @@ async function watchNames(page: Page): Promise<void> {
     const seen = window.__seen;
     const observer = new MutationObserver(() => {
       const dom = stamp();
-      for (const el of document.querySelectorAll('[data-testid="staff-name"]')) {
+      for (const el of document.querySelectorAll('[data-testid="member-name"]')) {
         const text = el.textContent ?? '';
         if (!text.startsWith('計測') || seen.has(text)) continue;
         const entry = { dom, paint: 0 };
@@ -74,7 +74,7 @@ async function stampClicks(page: Page): Promise<void> {
     document.addEventListener(
       'click',
       (event) => {
-        if ((event.target as HTMLElement).closest('[data-testid="submit"]'))
+        if ((event.target as HTMLElement).closest('[data-testid="save-button"]'))
           window.__clicks?.push(performance.timeOrigin + performance.now());
       },
       { capture: true },
@@ -99,8 +99,8 @@ try {
   const toDom: number[] = [];
   for (let i = 1; i <= EDITS; i++) {
     const name = `計測 ${i}`;
-    await tab1.getByTestId('input-name').fill(name);
-    await tab1.getByTestId('submit').click();
+    await tab1.getByTestId('staff-name').fill(name);
+    await tab1.getByTestId('save-button').click();
     await tab2.waitForFunction((n) => (window.__seen?.get(n)?.paint ?? 0) > 0, name, { polling: 20, timeout: 10_000 });
     const clickedAt = (await tab1.evaluate(() => window.__clicks?.at(-1))) as number;
     const seen = (await tab2.evaluate((n) => window.__seen?.get(n), name)) as { dom: number; paint: number };

@@ -57,7 +57,12 @@ export function App(props: { userName: string }): ReactNode {
           <p className="count" data-testid="staff-count">
             {staff.isLoading ? messages.loading : messages.staffCount(inPeriod.length)}
           </p>
-          <button type="button" className="primary" onClick={() => openModal({ kind: 'none' })} data-testid="open-manager">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => openModal({ kind: 'none' })}
+            data-testid="staff-management-button"
+          >
             {messages.openManager}
           </button>
         </div>

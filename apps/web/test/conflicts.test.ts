@@ -53,7 +53,7 @@ describe('a conflict in a real browser', () => {
     // Tab 1 saves first.
     await front(tab1);
     await tab1.getByTestId('input-position').fill('ホール長');
-    await tab1.getByTestId('submit').click();
+    await tab1.getByTestId('save-button').click();
     await tab1.getByTestId('toast').getByText('鈴木 一郎を更新しました').waitFor();
 
     // Tab 2's form does not jump: its input keeps what it had, and the change is listed above it.
@@ -63,7 +63,7 @@ describe('a conflict in a real browser', () => {
     // Tab 2 saves the same field from version 1: CONFLICT, and the dialog.
     await front(tab2);
     await tab2.getByTestId('input-position').fill('副店長');
-    await tab2.getByTestId('submit').click();
+    await tab2.getByTestId('save-button').click();
     const dialog = tab2.getByTestId('conflict-dialog');
     await dialog.getByTestId('conflict-row-position').waitFor();
     expect(await dialog.getByTestId('conflict-position-mine-value').textContent()).toBe('副店長');

@@ -53,7 +53,7 @@ describe('behind a proxy that blocks WebSockets, in a real browser', () => {
     await row(direct, '中村 聡').waitFor();
     await editFromList(direct, '中村 聡');
     await direct.getByTestId('input-position').fill('ホール長');
-    await direct.getByTestId('submit').click();
+    await direct.getByTestId('save-button').click();
     await closeModal(direct);
     await eventually(() => row(behind, '中村 聡').getByTestId('staff-position').textContent(), 'ホール長', 10_000, 'position');
 

@@ -58,7 +58,7 @@ describe('saving from an open form while someone else edits, in two browsers', (
     await editFromList(a, name);
     await editFromList(b, name);
     await b.getByTestId('input-position').fill(theirs);
-    await b.getByTestId('submit').click();
+    await b.getByTestId('save-button').click();
     await b.getByTestId('toast').getByText(`${name}を更新しました`).waitFor();
     await closeModal(b);
     await a.getByTestId('remote-change-position').waitFor();
@@ -67,12 +67,12 @@ describe('saving from an open form while someone else edits, in two browsers', (
   it('1. saving the name twice from the same form after B changed the position: no conflict with oneself', async () => {
     await staleForm('青木 健', 'ホール', 'ホール長');
     await front(a);
-    await a.getByTestId('input-name').fill('青木 健一');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('staff-name').fill('青木 健一');
+    await a.getByTestId('save-button').click();
     expect(await saveOutcome(a, '青木 健一を更新しました')).toBe('saved');
     // A corrects the name from the same form: its own first save is no one else's change.
-    await a.getByTestId('input-name').fill('青木 健二');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('staff-name').fill('青木 健二');
+    await a.getByTestId('save-button').click();
     expect(await saveOutcome(a, '青木 健二を更新しました')).toBe('saved');
     expect(await a.getByTestId('conflict-dialog').isVisible()).toBe(false);
     // B's position was never overwritten, and both see the result.
@@ -86,7 +86,7 @@ describe('saving from an open form while someone else edits, in two browsers', (
     await staleForm('石井 純', '調理', '料理長');
     await front(a);
     await a.getByTestId('input-position').fill('副料理長');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('save-button').click();
     expect(await saveOutcome(a, '石井 純を更新しました')).toBe('conflict');
     await a.getByTestId('conflict-keep-current').click();
     await a.getByTestId('conflict-dialog').locator('[data-testid^="conflict-row-"]').first().waitFor({ state: 'detached' });
@@ -96,7 +96,7 @@ describe('saving from an open form while someone else edits, in two browsers', (
     expect(await a.getByTestId('remote-change').count()).toBe(0);
     // Changing it again is a change, saved from what the form now shows.
     await a.getByTestId('input-position').fill('副料理長');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('save-button').click();
     expect(await saveOutcome(a, '石井 純を更新しました')).toBe('saved');
     for (const page of [a, b]) {
       await eventually(() => row(page, '石井 純').getByTestId('staff-position').textContent(), '副料理長', 10_000, 'position');
@@ -115,14 +115,14 @@ describe('saving from an open form while someone else edits, in two browsers', (
       await front(a);
       for (const n of [1, 2, 3]) {
         const saved = `${name}-${n}`;
-        await a.getByTestId('input-name').fill(saved);
-        const submit = a.getByTestId('submit');
+        await a.getByTestId('staff-name').fill(saved);
+        const submit = a.getByTestId('save-button');
         await submit.click();
         // Straight after its save's toast shows (earlier ones may still be there): nothing covers
         // a button, so the next save needs no waiting.
         await a.getByTestId('toast').getByText(`${saved}を更新しました`, { exact: true }).waitFor();
         await submit.scrollIntoViewIfNeeded();
-        expect(await coveredButtons(a, ['submit', 'cancel', 'delete', 'apply-remote'])).toEqual([]);
+        expect(await coveredButtons(a, ['save-button', 'cancel', 'delete', 'apply-remote'])).toEqual([]);
       }
     });
   }

@@ -55,7 +55,7 @@ describe('a server restart under a submitted change, in a real browser', () => {
     // Submitted while the server is away: shown at once, counted as pending.
     await editFromList(tab, '高橋 進');
     await tab.getByTestId('input-position').fill('副料理長');
-    await tab.getByTestId('submit').click();
+    await tab.getByTestId('save-button').click();
     await closeModal(tab);
     expect(await row(tab, '高橋 進').getByTestId('staff-position').textContent()).toBe('副料理長');
     await tab.getByTestId('pending-count').getByText('未送信 1件').waitFor();
@@ -103,7 +103,7 @@ describe('a server restart under a submitted change, in a real browser', () => {
     );
     await editFromList(closing, '小林 明');
     await closing.getByTestId('input-position').fill('ホール長');
-    await closing.getByTestId('submit').click();
+    await closing.getByTestId('save-button').click();
     await closeModal(closing);
     await closing.getByTestId('pending-count').getByText('未送信 1件').waitFor();
     await closing.close(); // closed with the change unsent (Playwright skips the beforeunload prompt)

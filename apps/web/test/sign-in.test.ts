@@ -39,11 +39,11 @@ describe('sign-in and a refused change, in a real browser', () => {
     const editor = await open(await hs256Token({ restaurant, role: 'editor', name: '店長 山本' }));
     // The token left the address bar.
     expect(new URL(editor.url()).hash).toBe('');
-    await editor.getByTestId('open-manager').click();
-    await editor.getByTestId('add-new').click();
-    await editor.getByTestId('input-name').fill('小林 葵');
+    await editor.getByTestId('staff-management-button').click();
+    await editor.getByTestId('add-staff-button').click();
+    await editor.getByTestId('staff-name').fill('小林 葵');
     await editor.getByTestId('input-position').fill('ホール');
-    await editor.getByTestId('submit').click();
+    await editor.getByTestId('save-button').click();
     await editor.getByTestId('toast').getByText('小林 葵を追加しました').waitFor();
     await closeModal(editor);
 
@@ -54,7 +54,7 @@ describe('sign-in and a refused change, in a real browser', () => {
     await row(editor, '小林 葵').getByTestId('editing-badge').getByText('閲覧 者が編集中').waitFor();
 
     await viewer.getByTestId('input-position').fill('ホール長');
-    await viewer.getByTestId('submit').click();
+    await viewer.getByTestId('save-button').click();
     await viewer.getByTestId('toast').getByText('スタッフの更新に失敗しました: 変更する権限がありません').waitFor();
     expect(await viewer.getByTestId('toast').filter({ hasText: 'スタッフの更新に失敗しました' }).getAttribute('data-kind')).toBe(
       'error',
@@ -66,6 +66,6 @@ describe('sign-in and a refused change, in a real browser', () => {
     // Another restaurant's manager sees none of this one's staff.
     const other = await open(await hs256Token({ restaurant: 'another-restaurant', role: 'editor', name: '他店' }));
     await other.getByTestId('staff-empty').waitFor();
-    expect(await other.getByTestId('staff-name').count()).toBe(0);
+    expect(await other.getByTestId('member-name').count()).toBe(0);
   });
 });

@@ -77,10 +77,10 @@ describe('a bad connection under changes, in two browsers', () => {
    */
   async function bSaves(name: string, fill: (page: Page) => Promise<void>): Promise<void> {
     await front(b);
-    await b.getByTestId('open-manager').click();
-    await b.getByTestId('modal-staff-item').filter({ hasText: name }).click();
+    await b.getByTestId('staff-management-button').click();
+    await b.locator('[data-testid^="edit-staff-"]').filter({ hasText: name }).click();
     await fill(b);
-    await b.getByTestId('submit').click();
+    await b.getByTestId('save-button').click();
     await b.getByTestId('toast').getByText(`${name}を更新しました`).first().waitFor();
     await closeModal(b);
   }
@@ -90,10 +90,10 @@ describe('a bad connection under changes, in two browsers', () => {
     await editFromList(a, '大野 翔');
     proxy.cut();
     await eventually(status, 'reconnecting', 15_000, 'status after the cut');
-    await a.getByTestId('input-name').fill('大野 翔太');
-    await a.getByTestId('submit').click();
-    await a.getByTestId('input-name').fill('大野 翔平');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('staff-name').fill('大野 翔太');
+    await a.getByTestId('save-button').click();
+    await a.getByTestId('staff-name').fill('大野 翔平');
+    await a.getByTestId('save-button').click();
     await a.getByTestId('pending-count').getByText('未送信 2件').waitFor();
     await bSaves('大野 翔', (page) => page.getByTestId('input-position').fill('ホール長'));
 
@@ -119,7 +119,7 @@ describe('a bad connection under changes, in two browsers', () => {
     proxy.silence();
     await front(a);
     await a.getByTestId('input-position').fill('副店長');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('save-button').click();
     await a.getByTestId('pending-count').getByText('未送信 1件').waitFor();
     await a.reload();
     await connected(a);
@@ -151,7 +151,7 @@ describe('a bad connection under changes, in two browsers', () => {
     await front(a);
     await a.getByTestId('start-year').selectOption(String(year));
     await a.getByTestId('start-month').selectOption('6');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('save-button').click();
     await a.getByTestId('pending-count').getByText('未送信 1件').waitFor();
     await a.reload();
     await connected(a);
@@ -184,7 +184,7 @@ describe('a bad connection under changes, in two browsers', () => {
     proxy.silence();
     const started = Date.now();
     await a.getByTestId('input-position').fill('料理長');
-    await a.getByTestId('submit').click();
+    await a.getByTestId('save-button').click();
     await a.getByTestId('pending-count').getByText('未送信 1件').waitFor();
     expect(await status()).toBe('connected'); // what the person sees: 接続中, and 未送信 1件
 

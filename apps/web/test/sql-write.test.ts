@@ -62,8 +62,8 @@ describe.skipIf(!available)('a SQL write in a real browser (PostgreSQL)', () => 
     // The person renames in the stale form and saves: only the name goes, with version 1; the
     // server merges it (the SQL write touched another field) and the SQL write stays.
     await front(tab1);
-    await tab1.getByTestId('input-name').fill('伊藤 誠司');
-    await tab1.getByTestId('submit').click();
+    await tab1.getByTestId('staff-name').fill('伊藤 誠司');
+    await tab1.getByTestId('save-button').click();
     await tab1.getByTestId('toast').getByText('伊藤 誠司を更新しました').waitFor();
     await closeModal(tab1);
     for (const tab of [tab1, tab2]) {
@@ -85,13 +85,13 @@ describe.skipIf(!available)('a SQL write in a real browser (PostgreSQL)', () => 
   it('a stale form changing the field the SQL write changed gets the conflict dialog, not a silent overwrite', async () => {
     const staffId = await addMember(tab1, { name: '渡辺 栞', position: 'ホール' });
     // The modal stays open on the new member: the form's edit starts at version 1 (once confirmed).
-    await eventually(() => tab2.getByTestId('staff-name').getByText('渡辺 栞', { exact: true }).count(), 1, 10_000, 'tab 2');
+    await eventually(() => tab2.getByTestId('member-name').getByText('渡辺 栞', { exact: true }).count(), 1, 10_000, 'tab 2');
     await db.query('update staff set position = $1 where id = $2', ['キッチン', staffId]);
     await tab1.getByTestId('remote-change-position').waitFor();
 
     await front(tab1);
     await tab1.getByTestId('input-position').fill('ホール長');
-    await tab1.getByTestId('submit').click();
+    await tab1.getByTestId('save-button').click();
     const dialog = tab1.getByTestId('conflict-dialog');
     expect(await dialog.getByTestId('conflict-position-current-value').textContent()).toBe('キッチン');
     // The person keeps what the database has.

@@ -60,8 +60,8 @@ describe('staff management in a real browser', () => {
     tab2.on('framenavigated', (frame) => navigations.push(frame.url()));
 
     await editFromList(tab1, '山田 太郎');
-    await tab1.getByTestId('input-name').fill('山田 一郎');
-    await tab1.getByTestId('submit').click();
+    await tab1.getByTestId('staff-name').fill('山田 一郎');
+    await tab1.getByTestId('save-button').click();
     await tab1.getByTestId('toast').getByText('山田 一郎を更新しました').waitFor();
 
     await row(tab2, '山田 一郎').waitFor();
@@ -77,12 +77,12 @@ describe('staff management in a real browser', () => {
     await addMember(tab1, { name: 'B 別府', position: 'ホール' });
     await front(tab1);
     // A then B without waiting for the server between them (the old app lost one of the two).
-    await tab1.getByTestId('modal-staff-item').filter({ hasText: 'A 青木' }).click();
+    await tab1.locator('[data-testid^="edit-staff-"]').filter({ hasText: 'A 青木' }).click();
     await tab1.getByTestId('input-position').fill('ホール長');
-    await tab1.getByTestId('submit').click();
-    await tab1.getByTestId('modal-staff-item').filter({ hasText: 'B 別府' }).click();
+    await tab1.getByTestId('save-button').click();
+    await tab1.locator('[data-testid^="edit-staff-"]').filter({ hasText: 'B 別府' }).click();
     await tab1.getByTestId('input-position').fill('副店長');
-    await tab1.getByTestId('submit').click();
+    await tab1.getByTestId('save-button').click();
     await closeModal(tab1);
     for (const tab of [tab1, tab2]) {
       await eventually(() => row(tab, 'A 青木').getByTestId('staff-position').textContent(), 'ホール長', 10_000, 'A');
@@ -115,18 +115,18 @@ describe('staff management in a real browser', () => {
   it('lists 社員, 派遣, パート, each by start period, and dims members outside the period in the modal', async () => {
     const tab1 = await front(pages[0] as Page);
     const add = async (name: string, status: string, start?: [string, string]) => {
-      await tab1.getByTestId('add-new').click();
-      await tab1.getByTestId('input-name').fill(name);
+      await tab1.getByTestId('add-staff-button').click();
+      await tab1.getByTestId('staff-name').fill(name);
       await tab1.getByTestId('input-position').fill('スタッフ');
       await tab1.getByTestId('input-status').selectOption(status);
       if (start) {
         await tab1.getByTestId('start-year').selectOption(start[0]);
         await tab1.getByTestId('start-month').selectOption(start[1]);
       }
-      await tab1.getByTestId('submit').click();
+      await tab1.getByTestId('save-button').click();
       await tab1.getByTestId('toast').getByText(`${name}を追加しました`).waitFor();
     };
-    await tab1.getByTestId('open-manager').click();
+    await tab1.getByTestId('staff-management-button').click();
     const year = String(new Date().getFullYear() - 1);
     await add('パート 遅', 'パート', [year, '6']);
     await add('パート 早', 'パート', [year, '2']);
@@ -134,7 +134,7 @@ describe('staff management in a real browser', () => {
     const future = String(new Date().getFullYear() + 1);
     await add('社員 未来', '社員', [future, '12']);
     // In the modal: the member starting next December is outside the current period.
-    const item = tab1.getByTestId('modal-staff-item').filter({ hasText: '社員 未来' });
+    const item = tab1.locator('[data-testid^="edit-staff-"]').filter({ hasText: '社員 未来' });
     expect(await item.getAttribute('data-outside')).toBe('true');
     await item.getByTestId('out-of-period').waitFor();
     await closeModal(tab1);
@@ -156,16 +156,16 @@ describe('staff management in a real browser', () => {
     });
     await editFromList(tab, 'A 青木');
     const before = sent.types().length;
-    await tab.getByTestId('input-name').fill('   ');
+    await tab.getByTestId('staff-name').fill('   ');
     await tab.getByTestId('input-position').fill('');
-    await tab.getByTestId('submit').click();
+    await tab.getByTestId('save-button').click();
     expect(await tab.getByTestId('error-name').textContent()).toBe('名前を入力してください');
     expect(await tab.getByTestId('error-position').textContent()).toBe('職位を入力してください');
     // Keyboard users land on the first field in error.
-    await eventually(() => tab.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'input-name', 3000, 'focus');
-    expect(await tab.getByTestId('input-name').getAttribute('aria-invalid')).toBe('true');
+    await eventually(() => tab.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'staff-name', 3000, 'focus');
+    expect(await tab.getByTestId('staff-name').getAttribute('aria-invalid')).toBe('true');
 
-    await tab.getByTestId('input-name').fill('A 青木');
+    await tab.getByTestId('staff-name').fill('A 青木');
     await tab.getByTestId('input-position').fill('ホール長');
     await tab.getByTestId('error-name').waitFor({ state: 'detached' });
     const year = String(new Date().getFullYear());
@@ -173,7 +173,7 @@ describe('staff management in a real browser', () => {
     await tab.getByTestId('start-month').selectOption('5');
     await tab.getByTestId('end-year').selectOption(year);
     await tab.getByTestId('end-month').selectOption('4');
-    await tab.getByTestId('submit').click();
+    await tab.getByTestId('save-button').click();
     expect(await tab.getByTestId('error-endPeriod').textContent()).toBe('終了期間は開始期間より後にしてください');
 
     // Nothing left the page, nothing is pending, nothing changed in the list.
@@ -198,11 +198,11 @@ describe('staff management in a real browser', () => {
     // Cancel is focused first: Enter on an accidental open deletes nothing.
     await tab1.keyboard.press('Enter');
     await confirm.getByTestId('confirm-text').waitFor({ state: 'detached' });
-    expect(await tab1.getByTestId('modal-staff-item').filter({ hasText: '削除 候補' }).count()).toBe(1);
+    expect(await tab1.locator('[data-testid^="edit-staff-"]').filter({ hasText: '削除 候補' }).count()).toBe(1);
     await tab1.getByTestId('delete').click();
     await confirm.getByTestId('confirm-ok').click();
     await tab1.getByTestId('toast').getByText('削除 候補を削除しました').waitFor();
-    await tab1.getByTestId('modal-staff-item').filter({ hasText: '削除 候補' }).waitFor({ state: 'detached' });
+    await tab1.locator('[data-testid^="edit-staff-"]').filter({ hasText: '削除 候補' }).waitFor({ state: 'detached' });
     await row(tab2, '削除 候補').waitFor({ state: 'detached' });
     await closeModal(tab1);
   });
@@ -214,9 +214,9 @@ describe('staff management in a real browser', () => {
     const badge = row(tab2, 'B 別府').getByTestId('editing-badge');
     await badge.getByText('花子が編集中').waitFor({ timeout: 5000 });
     // In tab 2's modal too, on the list item and on the form of that member.
-    await (await front(tab2)).getByTestId('open-manager').click();
-    await tab2.getByTestId('modal-staff-item').filter({ hasText: 'B 別府' }).getByTestId('editing-badge').waitFor();
-    await tab2.getByTestId('modal-staff-item').filter({ hasText: 'B 別府' }).click();
+    await (await front(tab2)).getByTestId('staff-management-button').click();
+    await tab2.locator('[data-testid^="edit-staff-"]').filter({ hasText: 'B 別府' }).getByTestId('editing-badge').waitFor();
+    await tab2.locator('[data-testid^="edit-staff-"]').filter({ hasText: 'B 別府' }).click();
     await tab2.getByTestId('staff-form').getByTestId('editing-badge').getByText('花子が編集中').waitFor();
     await closeModal(tab2);
     // Tab 1 closes the modal: gone.
@@ -233,7 +233,7 @@ describe('staff management in a real browser', () => {
     const tab2 = await front(pages[1] as Page);
     await tab2.getByTestId('language-switch').click();
     await tab2.getByTestId('connection-label').getByText('Connected', { exact: true }).waitFor();
-    expect(await tab2.getByTestId('open-manager').textContent()).toBe('Open staff management');
+    expect(await tab2.getByTestId('staff-management-button').textContent()).toBe('Open staff management');
     expect(await tab2.evaluate(() => document.documentElement.lang)).toBe('en');
     await row(tab2, 'B 別府').getByTestId('status-badge').getByText('Employee').waitFor();
     await tab2.getByTestId('language-switch').click();

@@ -57,7 +57,7 @@ export function StaffEditModal(props: StaffEditModalProps): ReactNode {
             className="add-new"
             aria-pressed={selection.kind === 'new'}
             onClick={() => props.onSelect({ kind: 'new' })}
-            data-testid="add-new"
+            data-testid="add-staff-button"
           >
             + {messages.addNew}
           </button>
@@ -71,7 +71,7 @@ export function StaffEditModal(props: StaffEditModalProps): ReactNode {
                     className={`modal-member${outside ? ' outside' : ''}`}
                     aria-current={member.id === selectedId ? 'true' : undefined}
                     onClick={() => props.onSelect({ kind: 'member', staffId: member.id })}
-                    data-testid="modal-staff-item"
+                    data-testid={`edit-staff-${member.name}`}
                     data-staff-id={member.id}
                     data-outside={outside ? 'true' : undefined}
                   >

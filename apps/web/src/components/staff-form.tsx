@@ -135,7 +135,8 @@ export function StaffForm(props: StaffFormProps): ReactNode {
       </label>
       <input
         id={ids[field]}
-        data-testid={`input-${field}`}
+        // The name input carries the test id the plan's own E2E test fills (docs/web.md, "Test ids").
+        data-testid={field === 'name' ? 'staff-name' : `input-${field}`}
         value={draft[field]}
         autoComplete="off"
         aria-required="true"
@@ -247,7 +248,7 @@ export function StaffForm(props: StaffFormProps): ReactNode {
             {messages.delete}
           </button>
         ) : null}
-        <button type="submit" className="primary" disabled={goneRemotely} data-testid="submit">
+        <button type="submit" className="primary" disabled={goneRemotely} data-testid="save-button">
           {mode === 'new' ? messages.add : messages.update}
         </button>
       </div>

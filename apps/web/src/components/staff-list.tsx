@@ -29,7 +29,7 @@ export function StaffList(props: {
         <li key={member.id} className="staff-row" data-testid="staff-row" data-staff-id={member.id}>
           <StatusBadge status={member.status} />
           <span className="staff-name-cell">
-            <span className="staff-name" data-testid="staff-name">
+            <span className="staff-name" data-testid="member-name">
               {member.name}
             </span>
             <EditingBadge editors={props.editors} staffId={member.id} />
@@ -46,7 +46,7 @@ export function StaffList(props: {
           <button
             type="button"
             className="edit"
-            data-testid="edit-staff"
+            data-testid="row-edit"
             aria-label={messages.editMember(member.name)}
             onClick={() => props.onEdit(member.id)}
           >

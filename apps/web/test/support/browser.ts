@@ -85,12 +85,12 @@ export async function front(page: Page): Promise<Page> {
 
 /** The main list's row of the member named exactly `name`. */
 export function row(page: Page, name: string): Locator {
-  return page.getByTestId('staff-row').filter({ has: page.getByTestId('staff-name').getByText(name, { exact: true }) });
+  return page.getByTestId('staff-row').filter({ has: page.getByTestId('member-name').getByText(name, { exact: true }) });
 }
 
 /** The texts of the main list's names, in order. */
 export function names(page: Page): Promise<string[]> {
-  return page.getByTestId('staff-name').allTextContents();
+  return page.getByTestId('member-name').allTextContents();
 }
 
 /** Wait until `read` gives `expected` (compared as JSON), polling; fails with the last value. */
@@ -108,20 +108,20 @@ export async function eventually<T>(read: () => Promise<T>, expected: T, timeout
 /** Open StaffEditModal on the member named `name` from the main list. */
 export async function editFromList(page: Page, name: string): Promise<void> {
   await front(page);
-  await row(page, name).getByTestId('edit-staff').click();
+  await row(page, name).getByTestId('row-edit').click();
   await page.getByTestId('staff-form').waitFor();
 }
 
 /** Add a member through the modal (opening it when needed); returns the new member's id. */
 export async function addMember(page: Page, fields: { name: string; position: string }): Promise<string> {
   await front(page);
-  if (!(await page.getByTestId('staff-modal').isVisible())) await page.getByTestId('open-manager').click();
-  await page.getByTestId('add-new').click();
-  await page.getByTestId('input-name').fill(fields.name);
+  if (!(await page.getByTestId('staff-modal').isVisible())) await page.getByTestId('staff-management-button').click();
+  await page.getByTestId('add-staff-button').click();
+  await page.getByTestId('staff-name').fill(fields.name);
   await page.getByTestId('input-position').fill(fields.position);
-  await page.getByTestId('submit').click();
+  await page.getByTestId('save-button').click();
   // The modal selects the new member (an id of the client's, shown at once).
-  const item = page.locator('[data-testid="modal-staff-item"][aria-current="true"]');
+  const item = page.locator('[data-testid^="edit-staff-"][aria-current="true"]');
   await item.getByText(fields.name, { exact: true }).waitFor();
   await page.getByTestId('toast').getByText(`${fields.name}を追加しました`).waitFor();
   return (await item.getAttribute('data-staff-id')) as string;
