@@ -4,7 +4,7 @@ import type { StaffSyncError } from './errors.ts';
 import type { TransportKind } from './transport.ts';
 
 /** The limit on one frame until the server's HELLO names its own. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
+const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
 
 /**
  * What the client knows besides the roster, the schedule and the outbox (which keep their own

@@ -69,7 +69,7 @@ http {
 }
 
 /** `nginx -t` on a configuration; resolves with nginx's output, rejects with it when invalid. */
-export function checkNginxConf(prefix: string, conf: string): Promise<string> {
+function checkNginxConf(prefix: string, conf: string): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(
       NGINX_BIN,

@@ -20,7 +20,7 @@ import { REQUIRE_SERVICES } from './services.ts';
  * fsync is off (nothing here survives a machine crash anyway); synchronous_commit stays on, so a
  * commit reported to the server is in the WAL the kernel holds, and a SIGKILL cannot lose it.
  */
-export const PG_BIN_DIR = process.env.PG_BIN_DIR ?? findBinDir();
+const PG_BIN_DIR = process.env.PG_BIN_DIR ?? findBinDir();
 
 function findBinDir(): string {
   for (const version of ['17', '16', '15', '14', '13']) {

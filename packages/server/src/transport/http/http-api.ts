@@ -24,9 +24,9 @@ import { ChangeStreams } from './change-streams.ts';
 import { type HttpDeps, sendJson } from './http-server.ts';
 import { type ApiRequest, idempotencyKey, intParam, pathParam, readJson } from './request-parts.ts';
 
-export const API_PREFIX = '/api/v1';
+const API_PREFIX = '/api/v1';
 
-export interface HttpApiSettings {
+interface HttpApiSettings {
   maxMessageBytes: number;
   maxBacklogBytes: number;
   maxConnections: number;
