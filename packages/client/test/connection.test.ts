@@ -25,13 +25,25 @@ async function closedPort(): Promise<number> {
 }
 
 /** Counts opens of the real WebSocket transport. */
-function countingWebSocket(): { factory: TransportFactory; opens: () => number } {
+function countingWebSocket(): { factory: TransportFactory; opens: () => number; closes: () => number } {
   let opens = 0;
+  let closes = 0;
   return {
     opens: () => opens,
+    closes: () => closes,
     factory: (options) => {
       opens++;
-      return webSocketTransport(options);
+      const onClose = options.callbacks.onClose;
+      return webSocketTransport({
+        ...options,
+        callbacks: {
+          ...options.callbacks,
+          onClose: (info) => {
+            closes++;
+            onClose(info);
+          },
+        },
+      });
     },
   };
 }
@@ -110,7 +122,8 @@ describe('connection state machine', () => {
     );
     client.connect();
     await until(() => counting.opens() === 1);
-    await new Promise((r) => setTimeout(r, 200));
+    // The attempt has failed and the client has decided what next (it decides in the close callback).
+    await until(() => counting.closes() === 1, 10_000, 'the failed attempt');
     // Offline: no timer, no attempt, however long we wait.
     expect(clock.timers.size).toBe(0);
     clock.advance(60_000);

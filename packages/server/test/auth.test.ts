@@ -79,12 +79,24 @@ describe('sign-in with HS256 tokens (Supabase JWT secret)', () => {
     // An update to B's member through a client of A is refused as unknown: tenants do not share ids.
     const cross = await a1.request('STAFF_UPDATE', { staffId: idB, changes: { name: 'stolen' } });
     expect(cross).toMatchObject({ type: 'ERROR', payload: { code: ErrorCode.NOT_FOUND } });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(a1.changes().map((c) => c.payload.staffId)).toEqual([idA]);
-    expect(a2.changes().map((c) => c.payload.staffId)).toEqual([idA]);
-    expect(b1.changes().map((c) => c.payload.staffId)).toEqual([idB]);
+    // Sentinels: one more change in each tenant. Events arrive in seq order, so once each client
+    // has its tenant's sentinel, anything leaked from the other tenant would be here before it.
+    const sentinelB = (await b1.request('STAFF_CREATE', { name: 'B sentinel', position: '調理' })).payload as { staffId: string };
+    const sentinelA = (await a1.request('STAFF_CREATE', { name: 'A sentinel', position: 'ホール' })).payload as {
+      staffId: string;
+    };
+    for (const [client, id] of [
+      [a1, sentinelA.staffId],
+      [a2, sentinelA.staffId],
+      [b1, sentinelB.staffId],
+    ] as const) {
+      await client.waitFor((m) => m.type === 'STAFF_CREATE' && m.payload.staffId === id);
+    }
+    expect(a1.changes().map((c) => c.payload.staffId)).toEqual([idA, sentinelA.staffId]);
+    expect(a2.changes().map((c) => c.payload.staffId)).toEqual([idA, sentinelA.staffId]);
+    expect(b1.changes().map((c) => c.payload.staffId)).toEqual([idB, sentinelB.staffId]);
     const rosterB = await b1.sync();
-    expect(rosterB.payload.full && rosterB.payload.staffMembers.map((m) => m.id)).toEqual([idB]);
+    expect(rosterB.payload.full && rosterB.payload.staffMembers.map((m) => m.id).sort()).toEqual([idB, sentinelB.staffId].sort());
     await Promise.all([a1.close(), a2.close(), b1.close()]);
   });
 

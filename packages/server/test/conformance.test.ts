@@ -272,8 +272,15 @@ for (const driver of await availableDrivers()) {
         const second = await again.reply(n);
         expect(first).toMatchObject({ type: 'ACK' });
         expect(second.payload).toEqual({ ...first.payload, duplicate: true });
-        await new Promise((r) => setTimeout(r, 200));
-        expect(a.changes().filter((c) => c.payload.staffId === staffId).length).toBe(count);
+        // A sentinel change of the member after it: the events arrive in seq order, so once the
+        // sentinel is here, a repeat broadcast of the duplicate would be here before it.
+        expect(await a.request('STAFF_UPDATE', { staffId, changes: { name: 'Sentinel' }, version: 2 })).toMatchObject({
+          type: 'ACK',
+        });
+        await a.waitFor((m) => m.type === 'STAFF_UPDATE' && m.payload.staffId === staffId && m.payload.staff.name === 'Sentinel');
+        const mine = a.changes().filter((c) => c.payload.staffId === staffId);
+        expect(mine.length).toBe(count + 1);
+        expect(mine.at(-1)?.payload.staff.name).toBe('Sentinel');
       });
 
       it('5/6. versions and the merge strategy: a stale edit of the same field conflicts, nothing written', async () => {

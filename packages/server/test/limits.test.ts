@@ -118,6 +118,8 @@ describe('gateway limits', () => {
     it('drops a connection that does not answer pings, keeps one that does', async () => {
       const silent = new WebSocket(server.wsUrl, 'staff-sync.v1', { autoPong: false });
       const alive = await TestClient.connect(server.wsUrl);
+      let pings = 0;
+      alive.ws.on('ping', () => pings++);
       const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
       const started = Date.now();
       expect(await closed).toBe(1006); // terminated, no close frame
@@ -125,8 +127,9 @@ describe('gateway limits', () => {
       expect(
         await metricValue(server.url, 'staff_sync_connections_closed_total', { reason: 'heartbeat' }),
       ).toBeGreaterThanOrEqual(1);
-      // Several ping rounds later, the one that answers is still open.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Several ping rounds later (counted, not waited for), the one that answers is still open.
+      const from = pings;
+      await until(() => pings >= from + 3 || alive.ws.readyState !== WebSocket.OPEN, 20_000, 'three more ping rounds');
       expect(alive.ws.readyState).toBe(WebSocket.OPEN);
       await alive.close();
     });

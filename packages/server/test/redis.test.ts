@@ -114,13 +114,20 @@ describe.skipIf(!ready)('replicas sharing Redis', () => {
       await new Promise((r) => setTimeout(r, 600));
       await put(i % 2 === 0 ? r2 : r1);
     }
-    // One replica's lease ran out meanwhile; the other's renewal kept the entry: no gap.
+    // One replica's lease ran out meanwhile; the other's renewal kept the entry: no gap, up to a
+    // sentinel (the watcher's own presence, set after the last renewal).
+    const marker = randomUUID();
+    const beforeSentinel = watcher.messages.length;
+    watcher.send('PRESENCE_SET', { staffId: marker });
+    const sentinel = await presenceAfter(watcher, beforeSentinel, (e) => e.some((x) => x.staffId === marker));
     expect(
       watcher.messages
-        .slice(from)
+        .slice(from, watcher.messages.indexOf(sentinel))
         .filter(isPresence)
         .every((m) => named(m.payload.editors)),
     ).toBe(true);
+    expect(named(sentinel.payload.editors)).toBe(true);
+    watcher.send('PRESENCE_SET', { staffId: null });
     const stopped = watcher.messages.length;
     await presenceAfter(watcher, stopped, (e) => !named(e));
     await watcher.close();
