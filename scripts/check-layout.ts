@@ -15,6 +15,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   client: ['protocol'],
   react: ['client', 'protocol'],
   web: ['react', 'client', 'protocol'],
+  // Test helpers: imported by tests only, never by a package's src.
+  'test-support': ['server', 'client', 'protocol'],
 };
 
 interface Source {

@@ -1,8 +1,8 @@
 import { type AdoptionReport, type KeyValueStorage, memoryStorage, type StaffSyncClient } from '@staff-sync/client';
+import { clientFor, snapshotWhere, startServerProcess, TestClient, until } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
-import { clientFor, snapshotWhere, startServerProcess, TestClient, until } from './support.ts';
 
 /**
  * Changes a closed tab left unsent: its outbox stays in localStorage, and another tab of the same

@@ -10,10 +10,11 @@ import {
   webSocketTransport,
 } from '@staff-sync/client';
 import { CloseCode } from '@staff-sync/protocol';
+import { clientFor, newTab, snapshotWhere, startServerProcess, until } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
-import { clientFor, manualClock, newTab, snapshotWhere, startServerProcess, until } from './support.ts';
+import { manualClock } from './unit/manual-clock.ts';
 
 /** A port nothing listens on: connections are refused at once. */
 async function closedPort(): Promise<number> {

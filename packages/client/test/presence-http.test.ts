@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { httpUrlFor, type StaffSyncClient } from '@staff-sync/client';
 import type { ServerMessage } from '@staff-sync/protocol';
+import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from '../../server/test/support/metrics.ts';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from './support.ts';
 
 type Presence = Extract<ServerMessage, { type: 'PRESENCE' }>;
 

@@ -8,10 +8,10 @@ import {
   parseServerFrame,
   type ServerMessage,
 } from '@staff-sync/protocol';
+import { startServerProcess, TestClient, until } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
-import { startServerProcess, TestClient, until } from './support.ts';
 
 /** One transport under test with everything it reported. */
 class Probe {

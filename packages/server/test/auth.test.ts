@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode, ErrorCode } from '@staff-sync/protocol';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { es256Token, hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigError, loadConfig } from '../src/config/load.ts';
-import { metricValue } from './support/metrics.ts';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { es256Token, hs256Token, TEST_JWT_SECRET } from './support/tokens.ts';
-import { TestClient } from './support/ws-client.ts';
 
 const APP_ORIGIN = 'https://app.example.com';
 

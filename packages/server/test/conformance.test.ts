@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangeEvent, ServerMessage, StaffMember } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { until } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { until } from './support/metrics.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** Every row of docs/protocol.md's tables and every guarantee, over a real socket, on every driver. */
 for (const driver of await availableDrivers()) {

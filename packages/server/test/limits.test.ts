@@ -1,8 +1,8 @@
+import { metricValue, until } from '@staff-sync/test-support/metrics';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { metricValue, until } from './support/metrics.ts';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** Every limit of docs/design.md's invariant 6 that the gateway enforces, each against a real server. */
 describe('gateway limits', () => {

@@ -1,8 +1,8 @@
 import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { until } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { until } from './support/metrics.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** A client's view: the snapshot plus every change event applied in seq order, gaps and repeats counted. */
 class View {

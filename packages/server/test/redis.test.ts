@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerMessage } from '@staff-sync/protocol';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from '@staff-sync/test-support/services';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from './support/metrics.ts';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { createTestDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from './support/services.ts';
-import { TestClient } from './support/ws-client.ts';
 
 const ready = (await postgresAvailable()) && (await redisAvailable());
 const PRESENCE_TTL_MS = 2000;

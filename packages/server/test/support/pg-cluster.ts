@@ -2,8 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './nginx.ts';
-import { REQUIRE_SERVICES } from './services.ts';
+import { freePort } from '@staff-sync/test-support/nginx';
+import { REQUIRE_SERVICES } from '@staff-sync/test-support/services';
 
 /**
  * A PostgreSQL cluster of the test's own (initdb and pg_ctl from Debian's packages, a free port

@@ -9,10 +9,9 @@ import {
   webSocketTransport,
 } from '@staff-sync/client';
 
-export { until } from '../../server/test/support/metrics.ts';
-export { startServerProcess } from '../../server/test/support/server-process.ts';
-export { TestClient } from '../../server/test/support/ws-client.ts';
-export { manualClock } from './unit/manual-clock.ts';
+export { until } from './metrics.ts';
+export { startServerProcess } from './server-process.ts';
+export { TestClient } from './ws-client.ts';
 
 /** A browser tab's storages, shared by the clients of one "tab" to simulate a reload. */
 export interface Tab {
