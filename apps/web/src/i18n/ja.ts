@@ -1,4 +1,5 @@
 import { NAME_MAX, POSITION_MAX } from '@staff-sync/protocol';
+import { scheduleJa } from './schedule-ja.ts';
 
 /** Every string of the app in Japanese (the default). `en.ts` has the same keys. */
 export const ja = {
@@ -128,6 +129,8 @@ export const ja = {
     save: '選択した内容で保存',
     keepCurrent: '現在の値のままにする',
   },
+
+  schedule: scheduleJa,
 };
 
 export type Messages = typeof ja;
