@@ -1,3 +1,4 @@
+import { uuid } from '@staff-sync/react';
 import { type ReactNode, useState } from 'react';
 import { useMessages } from '../../i18n/i18n.tsx';
 import { useToasts } from '../toasts.tsx';
@@ -17,10 +18,17 @@ export function SampleOffer(): ReactNode {
       const token = sessionStorage.getItem('staff-sync:token');
       const response = await fetch('/api/v1/sample', {
         method: 'POST',
-        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        // A change needs an idempotency key (docs/http-api.md): this press, once.
+        headers: { 'Idempotency-Key': `sample-button-${uuid()}:1`, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       });
-      const body = (await response.json().catch(() => ({}))) as { members?: number; message?: string; code?: string };
-      if (!response.ok) throw new Error(messages.reasons[body.code ?? ''] ?? body.message ?? String(response.status));
+      const body = (await response.json().catch(() => ({}))) as {
+        members?: number;
+        code?: string;
+        message?: string;
+        error?: { code?: string; message?: string };
+      };
+      const code = body.error?.code ?? body.code ?? '';
+      if (!response.ok) throw new Error(messages.reasons[code] ?? body.error?.message ?? body.message ?? String(response.status));
       toasts.show('success', s.sampleLoaded(body.members ?? 0));
     } catch (error) {
       toasts.show('error', s.sampleFailed(error instanceof Error ? error.message : String(error)));
