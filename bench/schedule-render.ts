@@ -1,7 +1,8 @@
 // The schedule screen in Chromium (docs/web.md, "The schedule screen"; targets in docs/design.md):
 // 1. render: a roster of 40 members x the period's days (every cell filled): the time from choosing
-//    the period to the frame that shows its filled grid (includes the SHIFT_SYNC_REQUEST round trip
-//    on this machine), and from the language switch to its frame (every row renders again);
+//    the period to the frame that shows its grid mounted (40 rows x its days, before the cells
+//    arrive), to the frame with every cell filled (adds the SHIFT_SYNC_REQUEST round trip and a
+//    render of every row), and from the language switch to its frame (every row renders again);
 // 2. repaint: rows rendered in B when one cell changes (the app's render counter, `?bench`);
 // 3. latency: a symbol key pressed in browser A -> the cell painted in browser B, over N edits.
 // Two Debian Chromium processes, each window in front; one clock (performance.timeOrigin + now()).
@@ -44,26 +45,33 @@ function summary(values: number[]) {
   };
 }
 
-/** Milliseconds from `act` (run in the page) to the frame after `done()` became true. */
-async function timeToFrame(page: Page, act: string, done: string): Promise<number> {
+/** Milliseconds from `act` (run in the page) to the frame after each of `done` became true, in order. */
+async function timeToFrames(page: Page, act: string, done: string[]): Promise<number[]> {
   return page.evaluate(
-    ([actText, doneText]) =>
-      new Promise<number>((resolve) => {
-        const isDone = new Function(`return (${doneText as string})`) as () => boolean;
+    ([actText, doneTexts]) =>
+      new Promise<number[]>((resolve) => {
+        const checks = (doneTexts as string[]).map((t) => new Function(`return (${t})`) as () => boolean);
+        const times: number[] = [];
         const start = performance.now();
+        let next = 0;
         const observer = new MutationObserver(() => {
-          if (!isDone()) return;
-          observer.disconnect();
-          requestAnimationFrame(() => {
-            const channel = new MessageChannel();
-            channel.port1.onmessage = () => resolve(performance.now() - start);
-            channel.port2.postMessage(null);
-          });
+          while (next < checks.length && (checks[next] as () => boolean)()) {
+            const at = next++;
+            requestAnimationFrame(() => {
+              const channel = new MessageChannel();
+              channel.port1.onmessage = () => {
+                times[at] = performance.now() - start;
+                if (times.filter((t) => t !== undefined).length === checks.length) resolve(times);
+              };
+              channel.port2.postMessage(null);
+            });
+          }
+          if (next === checks.length) observer.disconnect();
         });
         observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
         new Function(actText as string)();
       }),
-    [act, done],
+    [act, done] as const,
   );
 }
 
@@ -112,6 +120,7 @@ try {
   const other = periodIndex > 0 ? periodIndex - 1 : periodIndex + 1;
   const choose = (index: number) =>
     `const s = document.querySelector('[data-testid="period-select"]'); const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set; set.call(s, '${index}'); s.dispatchEvent(new Event('change', { bubbles: true }));`;
+  const mountRender: number[] = [];
   const periodRender: number[] = [];
   const languageRender: number[] = [];
   await front(b);
@@ -119,16 +128,18 @@ try {
     await b.evaluate(choose(other));
     await b.waitForFunction(`document.querySelector('[data-testid="period-select"]').value === '${other}'`);
     await b.waitForTimeout(200);
-    periodRender.push(await timeToFrame(b, choose(periodIndex), rowsDone));
+    const [mounted, filled] = await timeToFrames(b, choose(periodIndex), [
+      `document.querySelectorAll('[data-testid="staff-row"]').length === 40 && document.querySelector('[data-testid="day-header"]')?.getAttribute('data-date') === '${period.startDate}'`,
+      rowsDone,
+    ]);
+    mountRender.push(mounted as number);
+    periodRender.push(filled as number);
     await b.waitForTimeout(200);
     const before = await b.evaluate(() => document.documentElement.lang);
-    languageRender.push(
-      await timeToFrame(
-        b,
-        `document.querySelector('[data-testid="language-switch"]').click()`,
-        `document.documentElement.lang !== '${before}' && document.querySelector('[data-testid="staff-row"] th .staff-name') !== null`,
-      ),
-    );
+    const [switched] = await timeToFrames(b, `document.querySelector('[data-testid="language-switch"]').click()`, [
+      `document.documentElement.lang !== '${before}'`,
+    ]);
+    languageRender.push(switched as number);
     await b.waitForTimeout(200);
   }
 
@@ -193,7 +204,8 @@ try {
     JSON.stringify(
       {
         grid: { members: 40, days: dates.length },
-        periodSwitchToPaintedGridMs: summary(periodRender),
+        periodSwitchToMountedGridMs: summary(mountRender),
+        periodSwitchToFilledGridMs: summary(periodRender),
         languageSwitchToPaintMs: summary(languageRender),
         rowsRenderedForOneRemoteCell: rowsRendered,
         keyToPaintInOtherBrowserMs: summary(latency),

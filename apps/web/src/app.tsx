@@ -86,6 +86,8 @@ export function App(props: { userName: string }): ReactNode {
           </>
         ) : period ? (
           <ScheduleScreen
+            // Another period is another grid: its selection and undo history start afresh.
+            key={period.index}
             members={inPeriod}
             period={period}
             editors={editors}

@@ -25,8 +25,6 @@ export const scheduleEn: typeof scheduleJa = {
     '★': 'Designated holiday',
     '⊘': 'Unavailable',
   },
-  cellLabel: (name, date, value) => `${name} ${date}: ${value || 'empty'}`,
-  inactive: 'Not employed on this day',
   pendingMark: 'Not confirmed yet',
   cellPresence: (names) => `${names} here`,
 

@@ -24,8 +24,6 @@ export const scheduleJa = {
     '★': '指定休',
     '⊘': '出勤不可',
   } as Record<string, string>,
-  cellLabel: (name: string, date: string, value: string) => `${name} ${date}: ${value || '空'}`,
-  inactive: '在籍期間外',
   pendingMark: '未確定',
   cellPresence: (names: string) => `${names}が選択中`,
 

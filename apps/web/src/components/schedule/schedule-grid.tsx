@@ -22,10 +22,11 @@ export interface ScheduleGridProps {
 
 /** The cell under a mouse event, by the row's and the cell's data attributes. */
 function posOf(event: MouseEvent): CellPos | undefined {
-  const td = (event.target as HTMLElement).closest('td[data-col]');
+  const td = (event.target as HTMLElement).closest<HTMLTableCellElement>('td[data-date]');
   const tr = td?.closest('tr[data-row]');
   if (!td || !tr || td.getAttribute('aria-disabled') === 'true') return undefined;
-  return { row: Number(tr.getAttribute('data-row')), col: Number(td.getAttribute('data-col')) };
+  // The row header is the row's first cell; the days follow.
+  return { row: Number(tr.getAttribute('data-row')), col: td.cellIndex - 1 };
 }
 
 /** Others' presence by member: in the modal (names), and on cells (`date=names` lines). */

@@ -101,19 +101,18 @@ export const ScheduleRow = memo(function ScheduleRow(props: ScheduleRowProps): R
         if (others) classes.push('others');
         if (day.weekday === 0 || day.holiday) classes.push('sun');
         else if (day.weekday === 6) classes.push('sat');
+        // Few attributes per cell: 1,240 of them mount at once (docs/web.md, "Fast on a real roster").
         return (
           <td
             key={day.date}
-            id={`cell-${props.rowIndex}-${col}`}
+            id={col === props.activeCol ? `cell-${props.rowIndex}-${col}` : undefined}
             className={classes.join(' ')}
             data-testid="cell"
             data-date={day.date}
-            data-col={col}
             data-value={value ?? undefined}
             data-pending={cell?.pending ? 'true' : undefined}
             data-selected={selected ? 'true' : undefined}
             aria-disabled={active ? undefined : true}
-            title={active ? s.cellLabel(member.name, day.date, s.symbols[value ?? ''] ?? value ?? '') : s.inactive}
           >
             {cellText(value, s.normalMark, s.lateMark)}
             {others ? (
