@@ -8,6 +8,7 @@ export const scheduleEn: typeof scheduleJa = {
   lateMark: 'L',
   weekdays: ['Su', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa'],
   holiday: (name) => `Public holiday: ${name}`,
+  holidayMark: 'H',
   daysOff: 'Off',
   daysWorked: 'Wk',
   daysOffLabel: 'Days off',

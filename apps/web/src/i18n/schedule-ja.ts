@@ -7,6 +7,7 @@ export const scheduleJa = {
   lateMark: '遅',
   weekdays: ['日', '月', '火', '水', '木', '金', '土'] as readonly string[],
   holiday: (name: string) => `祝日: ${name}`,
+  holidayMark: '祝',
   daysOff: '休',
   daysWorked: '出',
   daysOffLabel: '休日数',

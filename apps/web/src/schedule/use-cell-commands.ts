@@ -101,9 +101,12 @@ export function useCellCommands(schedule: Schedule): CellCommands {
   }, [client, refused]);
 
   const reverse = useCallback(
-    (take: () => Edit | undefined, keep: (edit: Edit) => void) => {
+    (take: () => Edit | undefined, keep: (edit: Edit) => void, nothing: string) => {
       const edit = take();
-      if (!edit) return;
+      if (!edit) {
+        toasts.show('info', nothing);
+        return;
+      }
       const { cells, skipped } = reversalOf(edit, cellsRef.current);
       const made = send(cells);
       if (made) keep(made);
@@ -151,11 +154,13 @@ export function useCellCommands(schedule: Schedule): CellCommands {
         reverse(
           () => history.takeUndo(),
           (edit) => history.pushRedo(edit),
+          messagesRef.current.schedule.nothingToUndo,
         ),
       redo: () =>
         reverse(
           () => history.takeRedo(),
           (edit) => history.pushUndo(edit),
+          messagesRef.current.schedule.nothingToRedo,
         ),
       conflict: conflicts[0],
       applyMine: () => settle(true),

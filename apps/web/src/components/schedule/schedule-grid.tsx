@@ -112,7 +112,7 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
               >
                 <span className="day-number">{d.day}</span>
                 <span className="weekday">{s.weekdays[d.weekday]}</span>
-                {d.holiday ? <span className="holiday-mark">祝</span> : null}
+                {d.holiday ? <span className="holiday-mark">{s.holidayMark}</span> : null}
               </th>
             ))}
             <th scope="col" className="count-head" title={s.daysOffLabel}>

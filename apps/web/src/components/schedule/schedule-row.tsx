@@ -117,7 +117,7 @@ export const ScheduleRow = memo(function ScheduleRow(props: ScheduleRowProps): R
             {cellText(value, s.normalMark, s.lateMark)}
             {others ? (
               <span className="cell-presence" data-testid="cell-presence">
-                {others.split(NAMES).join('、')}
+                {others.split(NAMES).join(messages.listSeparator)}
               </span>
             ) : null}
           </td>
