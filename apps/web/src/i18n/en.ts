@@ -8,7 +8,7 @@ const monthOf = (date: string) => MONTHS[Number(date.slice(5, 7)) - 1] ?? date;
 /** Every string of the app in English, by the same keys as `ja.ts`. */
 export const en: Messages = {
   lang: 'en',
-  appTitle: 'Staff management',
+  appTitle: 'Shift schedule',
   switchLanguage: '日本語',
   switchLanguageLabel: '日本語に切り替え',
   you: (name) => `You: ${name}`,

@@ -4,7 +4,7 @@ import { scheduleJa } from './schedule-ja.ts';
 /** Every string of the app in Japanese (the default). `en.ts` has the same keys. */
 export const ja = {
   lang: 'ja',
-  appTitle: 'スタッフ管理',
+  appTitle: 'シフト管理',
   switchLanguage: 'English',
   switchLanguageLabel: 'Switch to English',
   you: (name: string) => `あなた: ${name}`,
