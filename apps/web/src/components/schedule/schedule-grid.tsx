@@ -97,14 +97,14 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
         </colgroup>
         <thead>
           <tr>
-            <th scope="col" className="corner">
+            <th scope="col" className="head corner">
               {s.nameColumn}
             </th>
             {days.map((d) => (
               <th
                 key={d.date}
                 scope="col"
-                className={`day ${d.weekday === 0 || d.holiday ? 'sun' : d.weekday === 6 ? 'sat' : ''}`}
+                className={`head day ${d.weekday === 0 || d.holiday ? 'sun' : d.weekday === 6 ? 'sat' : ''}`}
                 data-testid="day-header"
                 data-date={d.date}
                 data-holiday={d.holiday ? 'true' : undefined}
@@ -115,10 +115,10 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
                 {d.holiday ? <span className="holiday-mark">{s.holidayMark}</span> : null}
               </th>
             ))}
-            <th scope="col" className="count-head" title={s.daysOffLabel}>
+            <th scope="col" className="head count-head" title={s.daysOffLabel}>
               {s.daysOff}
             </th>
-            <th scope="col" className="count-head" title={s.daysWorkedLabel}>
+            <th scope="col" className="head count-head" title={s.daysWorkedLabel}>
               {s.daysWorked}
             </th>
           </tr>
@@ -126,7 +126,7 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
         {groups.map((group) => (
           <tbody key={group.department} data-testid="department-group" data-department={group.department}>
             <tr className="group-row">
-              <th scope="rowgroup" colSpan={days.length + 3}>
+              <th scope="rowgroup" className="group-label" colSpan={days.length + 3}>
                 {messages.departments[group.department]}
               </th>
             </tr>
@@ -155,7 +155,9 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
         <tfoot>
           {(['work', 'off', 'early', 'late'] as const).map((kind) => (
             <tr key={kind} className={`day-counts count-${kind}`}>
-              <th scope="row">{s.counts[kind]}</th>
+              <th scope="row" className="count-label">
+                {s.counts[kind]}
+              </th>
               {counts.map((c, i) => (
                 <td key={days[i]?.date} data-testid={`count-${kind}`} data-date={days[i]?.date}>
                   {c[kind]}
