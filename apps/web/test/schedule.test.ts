@@ -138,6 +138,34 @@ describe('the schedule screen in two browsers', () => {
     await eventually(() => read(a), before, 10_000, 'A sees the undo');
     await a.keyboard.press('Control+y');
     await eventually(() => read(b), Array(6).fill('△'), 10_000, 'B sees the redo');
+
+    // B changes one of the cells; A's next undo leaves B's change alone and says so.
+    await front(b);
+    await cell(b, names[1] as string, cols[2] as string).click();
+    await b.keyboard.press('s');
+    await eventually(() => shown(a, names[1] as string, cols[2] as string), '●', 10_000, 'A sees B');
+    await front(a);
+    await a.keyboard.press('Control+z');
+    const expected = [...before.slice(0, 5), '●'];
+    for (const page of [a, b]) await eventually(() => read(page), expected, 10_000, 'the undo around B');
+    await a.getByTestId('toast').getByText('他の人が変更した1件のセルは元に戻していません').waitFor();
+  });
+
+  it('the picker offers only the symbols the member may have, and a custom text of 1..20 characters', async () => {
+    const date = dates[7] as string;
+    await front(a);
+    await cell(a, '吉田 彩', date).click();
+    await a.keyboard.press('Enter');
+    const picker = a.getByTestId('cell-picker');
+    const offered = await picker.getByTestId('picker-option').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
+    expect(offered).toEqual(['⊘', '○', '×']);
+    await picker.getByTestId('picker-custom').fill('あ'.repeat(21));
+    await picker.getByTestId('picker-custom-apply').click();
+    expect(await picker.getByTestId('picker-custom-error').textContent()).toBe('20文字以内で入力してください');
+    await picker.getByTestId('picker-custom').fill('  研修  ');
+    await picker.getByTestId('picker-custom').press('Enter');
+    await picker.getByTestId('picker-custom').waitFor({ state: 'detached' });
+    await eventually(() => shown(b, '吉田 彩', date), '研修', 10_000, 'B sees the custom text');
   });
 
   it('two people set the same cell at once: the second gets the cell conflict dialog', async () => {
