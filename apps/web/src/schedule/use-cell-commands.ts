@@ -50,12 +50,19 @@ export function useCellCommands(schedule: Schedule): CellCommands {
   const [conflicts, setConflicts] = useState<StaffSyncError[]>([]);
   const { setCell, setCells } = schedule;
 
+  // Set below, once `send` exists; a refusal arrives later than both.
+  const resendRef = useRef<(error: StaffSyncError, mine: boolean) => void>(() => {});
+
   const refused = useCallback(
     (error: unknown) => {
       const e = error as StaffSyncError;
       if (e?.code === 'CONFLICT' && e.cellConflict) {
-        // Nothing to decide when every cell already holds what the person tried.
-        if (e.cellConflict.cells.every((c) => c.current.shiftValue === c.attempted)) return;
+        // Nothing to decide when every contested cell already holds what the person tried: the
+        // rest of a refused bulk change goes again.
+        if (e.cellConflict.cells.every((c) => c.current.shiftValue === c.attempted)) {
+          resendRef.current(e, false);
+          return;
+        }
         setConflicts((list) => [...list, e]);
         return;
       }
@@ -89,6 +96,28 @@ export function useCellCommands(schedule: Schedule): CellCommands {
     [setCell, setCells, refused],
   );
 
+  /**
+   * A refused change's cells go again (a bulk change is refused whole): the contested ones with the
+   * person's values from their current versions (`mine`) or left as they are (not `mine`).
+   */
+  resendRef.current = (error: StaffSyncError, mine: boolean) => {
+    const contested = new Map((error.cellConflict?.cells ?? []).map((c) => [cellKey(c.staffId, c.dateKey), c]));
+    const versions = new Map<string, number>();
+    const steps: CellStep[] = [];
+    for (const cell of refusedCells(error)) {
+      const key = cellKey(cell.staffId, cell.dateKey);
+      const current = contested.get(key);
+      if (current && !mine) continue;
+      if (current) versions.set(key, current.current.version);
+      const before = current
+        ? current.current.shiftValue
+        : (cellsRef.current?.get(cell.staffId)?.get(cell.dateKey)?.value ?? null);
+      steps.push({ staffId: cell.staffId, dateKey: cell.dateKey, before, after: cell.value });
+    }
+    const edit = send(steps, versions);
+    if (edit) history.record(edit);
+  };
+
   useEffect(() => {
     // Refusals no promise of this page hears of (re-sent after a reload, a closed tab's).
     const unanswered = (error: StaffSyncError) => {
@@ -115,33 +144,15 @@ export function useCellCommands(schedule: Schedule): CellCommands {
     [send, toasts],
   );
 
-  /**
-   * Decide the oldest conflict: the refused change's cells go again, the contested ones with the
-   * person's values from their current versions (`mine`) or left as they are (not `mine`).
-   */
+  /** Decide the oldest conflict (see `resendRefused`) and take it off the queue. */
   const settle = useCallback(
     (mine: boolean) => {
       const error = conflicts[0];
       setConflicts((list) => list.slice(1));
-      const contested = new Map((error?.cellConflict?.cells ?? []).map((c) => [cellKey(c.staffId, c.dateKey), c]));
-      if (!error) return;
-      const versions = new Map<string, number>();
-      const steps: CellStep[] = [];
-      for (const cell of refusedCells(error)) {
-        const key = cellKey(cell.staffId, cell.dateKey);
-        const current = contested.get(key);
-        if (current && !mine) continue;
-        if (current) versions.set(key, current.current.version);
-        const before = current
-          ? current.current.shiftValue
-          : (cellsRef.current?.get(cell.staffId)?.get(cell.dateKey)?.value ?? null);
-        steps.push({ staffId: cell.staffId, dateKey: cell.dateKey, before, after: cell.value });
-      }
-      const edit = send(steps, versions);
-      if (edit) history.record(edit);
+      if (error) resendRef.current(error, mine);
       if (!mine) toasts.show('info', messagesRef.current.schedule.keptCurrent);
     },
-    [conflicts, send, history, toasts],
+    [conflicts, toasts],
   );
 
   return useMemo(
