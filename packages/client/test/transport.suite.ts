@@ -245,7 +245,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       expect(full.payload.full).toBe(true);
       // After a response covering S, the next change event is S+1.
       await writer.request('STAFF_CREATE', { name: 'Right after', position: 'x' });
-      const next = await p.nextChange((m) => m.payload.staff.name === 'Right after');
+      const next = await p.nextChange((m) => m.payload.staff?.name === 'Right after');
       expect(next.seq).toBe((full.seq as number) + 1);
     });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangeEvent, ServerMessage, StaffMember } from '@staff-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { badInputCases } from './support/bad-input-cases.ts';
 import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
 import { until } from './support/metrics.ts';
 import { TestClient } from './support/ws-client.ts';
@@ -305,22 +306,7 @@ for (const driver of await availableDrivers()) {
         const before = (await a.sync()).seq;
         a.sendRaw('{not json');
         expect(await a.waitFor((m) => m.type === 'ERROR')).toMatchObject({ payload: { code: 'INVALID_JSON' } });
-        const cases: [string, unknown, string, string?][] = [
-          ['NOPE', {}, 'UNKNOWN_TYPE'],
-          ['STAFF_CREATE', { position: 'x' }, 'VALIDATION_FAILED', 'payload.name'],
-          ['STAFF_CREATE', { name: 'x', position: 'y', department: '厨房' }, 'VALIDATION_FAILED', 'payload.department'],
-          [
-            'STAFF_CREATE',
-            { name: 'x', position: 'y', startPeriod: { year: 2026, month: 5 }, endPeriod: { year: 2026, month: 1 } },
-            'VALIDATION_FAILED',
-            'payload.endPeriod',
-          ],
-          ['STAFF_UPDATE', { staffId: 'not-a-uuid', changes: { name: 'x' } }, 'VALIDATION_FAILED', 'payload.staffId'],
-          ['STAFF_UPDATE', { staffId: randomUUID(), changes: {} }, 'VALIDATION_FAILED', 'payload.changes'],
-          ['STAFF_UPDATE', { staffId: randomUUID(), changes: { name: 'x' } }, 'NOT_FOUND'],
-          ['STAFF_DELETE', { staffId: randomUUID() }, 'NOT_FOUND'],
-        ];
-        for (const [type, payload, code, field] of cases) {
+        for (const { type, payload, code, field } of badInputCases()) {
           const n = a.send(type, payload);
           const reply = await a.reply(n);
           expect(reply, `${type} ${JSON.stringify(payload)}`).toMatchObject({

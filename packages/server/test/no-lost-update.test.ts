@@ -1,4 +1,4 @@
-import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
+import { applyCompactEvent, type ChangeEvent, type StaffMember } from '@staff-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
 import { until } from './support/metrics.ts';
@@ -21,8 +21,10 @@ class View {
     }
     if (event.seq !== this.seq + 1) this.gaps++;
     this.seq = event.seq;
-    if (event.payload.staff.isActive) this.members.set(event.payload.staffId, event.payload.staff);
-    else this.members.delete(event.payload.staffId);
+    const member = applyCompactEvent(this.members.get(event.payload.staffId), event);
+    if (!member) this.gaps++;
+    else if (member.isActive) this.members.set(member.id, member);
+    else this.members.delete(member.id);
   }
 }
 
