@@ -1,9 +1,10 @@
 import { NAME_MAX, POSITION_MAX } from '@staff-sync/protocol';
+import { scheduleJa } from './schedule-ja.ts';
 
 /** Every string of the app in Japanese (the default). `en.ts` has the same keys. */
 export const ja = {
   lang: 'ja',
-  appTitle: 'スタッフ管理',
+  appTitle: 'シフト管理',
   switchLanguage: 'English',
   switchLanguageLabel: 'Switch to English',
   you: (name: string) => `あなた: ${name}`,
@@ -128,6 +129,8 @@ export const ja = {
     save: '選択した内容で保存',
     keepCurrent: '現在の値のままにする',
   },
+
+  schedule: scheduleJa,
 };
 
 export type Messages = typeof ja;
