@@ -1,3 +1,4 @@
+import type { Resolves } from './assist.ts';
 import { endKey, startKey } from './periods.ts';
 import type { EmploymentStatus, Period, StaffMember } from './types.ts';
 
@@ -109,6 +110,8 @@ export interface ShiftUpdatePayload {
   version?: number;
   scheduleId?: string;
   periodIndex?: number;
+  /** The conflict this change settles, and what the person chose (docs/protocol.md). */
+  resolves?: Resolves;
 }
 
 export interface ShiftBulkUpdatePayload {

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { resolvedSchema, resolvesSchema, suggestionSchema } from './assist.ts';
 import { MAX_VERSION } from './input-guard.ts';
 import { isPeriodOrderValid, isValidYmd } from './periods.ts';
 import { CUSTOM_TEXT_MAX } from './schedule.ts';
@@ -84,7 +85,7 @@ export const staffChangesSchema = objectOnly(
 const versionSchema = v.optional(int('version', 1, MAX_VERSION));
 
 export const staffUpdateSchema = v.strictObject(
-  { staffId: uuidSchema('staffId'), changes: staffChangesSchema, version: versionSchema },
+  { staffId: uuidSchema('staffId'), changes: staffChangesSchema, version: versionSchema, resolves: v.optional(resolvesSchema) },
   objectMessage('payload'),
 );
 
@@ -170,6 +171,7 @@ export const shiftUpdateSchema = v.strictObject(
     version: v.optional(cellVersionSchema),
     scheduleId: v.optional(uuidSchema('scheduleId')),
     periodIndex: v.optional(periodIndexSchema),
+    resolves: v.optional(resolvesSchema),
   },
   objectMessage('payload'),
 );
@@ -309,6 +311,7 @@ export const serverMessageSchema = v.variant('type', [
         version: v.number(),
         seq: v.number(),
         duplicate: v.optional(v.literal(true)),
+        resolved: v.optional(resolvedSchema),
       }),
       v.object({
         sequenceNumber: v.number(),
@@ -316,6 +319,7 @@ export const serverMessageSchema = v.variant('type', [
         cells: v.number(),
         versions: cellMapOf(v.number()),
         duplicate: v.optional(v.literal(true)),
+        resolved: v.optional(resolvedSchema),
       }),
     ]),
     ...serverEnvelope,
@@ -343,6 +347,7 @@ export const serverMessageSchema = v.variant('type', [
         current: staffMemberSchema,
         attempted: v.record(v.string(), v.unknown()),
         conflictingFields: v.array(v.string()),
+        suggestion: v.optional(suggestionSchema),
       }),
       v.object({
         sequenceNumber: v.number(),
@@ -357,6 +362,7 @@ export const serverMessageSchema = v.variant('type', [
           }),
         ),
         conflictingFields: v.array(v.string()),
+        suggestion: v.optional(suggestionSchema),
       }),
     ]),
     ...serverEnvelope,
@@ -382,6 +388,7 @@ export const serverMessageSchema = v.variant('type', [
       role: v.picklist(ROLES),
       strategy: v.picklist(CONFLICT_STRATEGIES),
       limits: v.object({ maxMessageBytes: v.number(), maxOutboxHint: v.number() }),
+      assist: v.optional(v.object({ confidence: v.number() })),
     }),
     ...serverEnvelope,
   }),
