@@ -202,6 +202,7 @@ export class MutationQueue {
       version: ack.version,
       seq: ack.seq,
       duplicate: ack.duplicate === true,
+      ...(ack.resolved ? { resolved: ack.resolved } : {}),
     });
   }
 
@@ -220,6 +221,7 @@ export class MutationQueue {
       cells: ack.cells,
       versions: ack.versions,
       duplicate: ack.duplicate === true,
+      ...(ack.resolved ? { resolved: ack.resolved } : {}),
     });
   }
 

@@ -228,7 +228,8 @@ export class StaffSyncClient {
    * conflict strategy decides; without it the edit starts from the version the client holds now.
    */
   updateStaff(staffId: string, changes: StaffChanges & { type?: StaffType }, options: EditOptions = {}): Promise<MutationResult> {
-    return this.#mutate('STAFF_UPDATE', { staffId, changes }, options.baseVersion);
+    const resolves = options.resolves ? { resolves: options.resolves } : {};
+    return this.#mutate('STAFF_UPDATE', { staffId, changes, ...resolves }, options.baseVersion);
   }
 
   /** Create a member; the client proposes its id, so it shows at once under its final id. */
@@ -271,6 +272,7 @@ export class StaffSyncClient {
     const payload: Record<string, unknown> = { staffId, dateKey, shiftValue: value, version };
     const period = this.#schedule.periodIndex;
     if (period !== undefined && this.#inPeriod(period, dateKey)) payload.periodIndex = period;
+    if (options.resolves) payload.resolves = options.resolves;
     return this.#mutate<CellResult>('SHIFT_UPDATE', payload);
   }
 
