@@ -202,7 +202,7 @@ export class MutationQueue {
       version: ack.version,
       seq: ack.seq,
       duplicate: ack.duplicate === true,
-      ...(ack.resolved ? { resolved: ack.resolved } : {}),
+      ...(ack.resolved ? { resolved: ack.resolved, sequenceNumber: ack.sequenceNumber } : {}),
     });
   }
 
@@ -221,7 +221,7 @@ export class MutationQueue {
       cells: ack.cells,
       versions: ack.versions,
       duplicate: ack.duplicate === true,
-      ...(ack.resolved ? { resolved: ack.resolved } : {}),
+      ...(ack.resolved ? { resolved: ack.resolved, sequenceNumber: ack.sequenceNumber } : {}),
     });
   }
 

@@ -30,6 +30,8 @@ export interface MutationResult {
    * docs/protocol.md "Suggested resolutions"): what it kept per field, and how sure it was.
    */
   resolved?: ResolvedInfo;
+  /** The change's message number: what a `resolves` correcting a `resolved` save names. */
+  sequenceNumber?: number;
 }
 
 /** What a schedule change's promise resolves with: the server committed it. */
@@ -43,6 +45,7 @@ export interface CellResult {
   duplicate: boolean;
   /** The change was stale and the server resolved it itself, as it suggested (see MutationResult). */
   resolved?: ResolvedInfo;
+  sequenceNumber?: number;
 }
 
 /** One cell of a bulk schedule change. */
