@@ -61,6 +61,8 @@ describe('suggested resolutions in the client, against the real server (strategy
     expect(conflict.code).toBe('CONFLICT');
     expect(conflict.suggestion).toMatchObject({ basis: { position: expect.any(String) }, reason: expect.any(String) });
     expect(conflict.suggestion!.confidence).toBeLessThan(0.9);
+    // Sign-in is off: nobody has a name, and the reason says "someone else".
+    expect(conflict.suggestion!.reason).toContain('他の利用者');
     const before = await settled();
     const result = await b.updateStaff(
       staffId,
