@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { AckPayload, ConflictPayload, ShiftAckPayload, ShiftConflictPayload } from '@staff-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { languageOf } from '../src/dispatch/session.ts';
 import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
 import { metricValue } from './support/metrics.ts';
 import { hs256Token, TEST_JWT_SECRET } from './support/tokens.ts';
 import { TestClient } from './support/ws-client.ts';
+
+describe('the language of a suggestion’s reason', () => {
+  it('is ?lang= when given, else the best Japanese or English tag of Accept-Language, else Japanese', () => {
+    expect(languageOf('ja-JP,ja;q=0.9', 'en')).toBe('en');
+    expect(languageOf('en-US,en;q=0.9,ja;q=0.8', null)).toBe('en');
+    expect(languageOf('fr-FR, ja;q=0.5, en;q=0.4', null)).toBe('ja');
+    expect(languageOf('en;q=0, ja;q=0.1', null)).toBe('ja');
+    expect(languageOf('de-DE', 'xx')).toBe('ja');
+    expect(languageOf(undefined, null)).toBe('ja');
+  });
+});
 
 /**
  * docs/protocol.md "Suggested resolutions" over a real socket: every shape (CONFLICT with a
