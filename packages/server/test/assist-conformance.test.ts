@@ -241,6 +241,18 @@ for (const driver of await availableDrivers()) {
       expect(ack.versions[member.staffId]?.[other.dateKey]).toBe(1);
     });
 
+    it('a plain-dialect client gets the same answers, with the extra fields it may ignore', async () => {
+      const id = `r-${randomUUID().slice(0, 8)}`;
+      const sato = await signIn(id, { sub: `sato-${id}`, name: '佐藤', job: 'manager' });
+      const token = await hs256Token({ restaurant: id, role: 'editor', sub: `plain-${id}`, name: '高橋' });
+      const plain = await TestClient.connect(env.server.wsUrl, { query: `token=${encodeURIComponent(token)}`, protocols: [] });
+      clients.push(plain);
+      const member = await create(sato, { name: '佐籐' });
+      await sato.request('STAFF_UPDATE', { staffId: member.staffId, version: 1, changes: { name: '佐藤' } });
+      const reply = await plain.request('STAFF_UPDATE', { staffId: member.staffId, version: 1, changes: { name: '佐籐 花子' } });
+      expect(reply).toMatchObject({ type: 'ACK', payload: { version: 3, resolved: { basis: { name: 'merged' } } } });
+    });
+
     it('counts suggestions and applied ones in the metrics', async () => {
       expect(await metric('suggested')).toBeGreaterThanOrEqual(5);
       expect(await metric('auto_applied')).toBeGreaterThanOrEqual(3);
