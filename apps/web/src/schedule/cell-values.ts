@@ -1,4 +1,4 @@
-import { type EmploymentStatus, SHIFT_SYMBOLS, SYMBOLS_BY_STATUS } from '@staff-sync/protocol';
+import { type EmploymentStatus, SHIFT_SYMBOLS } from '@staff-sync/protocol';
 
 /**
  * What the schedule screen makes of a cell's value: how it counts (docs/web.md, "The schedule
