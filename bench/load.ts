@@ -458,6 +458,11 @@ async function main(): Promise<void> {
     server: SERVER_PIDS.length
       ? {
           cpuPct: Number((((serverEnd.cpu - serverStart.cpu) / wall) * 100).toFixed(0)),
+          // Totals over the window, per change of the run: comparable across runs on a busy machine.
+          cpuSeconds: Number((serverEnd.cpu - serverStart.cpu).toFixed(2)),
+          cpuMsPerChange: Number((((serverEnd.cpu - serverStart.cpu) * 1000) / Math.max(1, changes)).toFixed(2)),
+          writeSyscallsPerChange: Number(((serverEnd.syscw - serverStart.syscw) / Math.max(1, changes)).toFixed(1)),
+          bytesWrittenPerChange: Math.round((serverEnd.wchar - serverStart.wchar) / Math.max(1, changes)),
           writeSyscallsPerSecond: perSecond(serverEnd.syscw - serverStart.syscw),
           bytesWrittenPerSecond: perSecond(serverEnd.wchar - serverStart.wchar),
           readSyscallsPerSecond: perSecond(serverEnd.syscr - serverStart.syscr),
@@ -466,6 +471,11 @@ async function main(): Promise<void> {
     windowS: Number(wall.toFixed(1)),
     serverRssMiB: rss.length ? Number((Math.max(...rss) / 1048576).toFixed(1)) : null,
     loadGeneratorCpuPct: Number((((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)),
+    loadGeneratorCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    framesPerChange: {
+      v1: Number((received.v1.frames / Math.max(1, changes)).toFixed(1)),
+      plain: Number((received.plain.frames / Math.max(1, changes)).toFixed(1)),
+    },
     loadGeneratorLoopDelayMs: {
       p50: Number((loopDelay.percentile(50) / 1e6).toFixed(1)),
       p99: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
