@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     token: { type: 'string' },
     'plain-share': { type: 'string', default: '0' },
     kind: { type: 'string', default: 'staff' },
+    'plain-read': { type: 'string', default: 'json' },
   },
 });
 
@@ -41,6 +42,9 @@ const MEMBERS = Number(opts.members);
 const SERVER_PIDS = (opts['server-pid'] ?? []).map(Number);
 const PLAIN = Math.round(N * Number(opts['plain-share']));
 const KIND = opts.kind;
+/** json: plain clients JSON.parse every frame, as the plan's hook does; scan: change events are read like v1's (isolates the server's cost). */
+const PLAIN_READ = opts['plain-read'];
+if (PLAIN_READ !== 'json' && PLAIN_READ !== 'scan') throw new Error('--plain-read must be json or scan');
 if (KIND !== 'staff' && KIND !== 'cells') throw new Error('--kind must be staff or cells');
 if (!(PLAIN >= 0 && PLAIN <= N - W)) throw new Error('--plain-share leaves no room for the writers (they speak staff-sync.v1)');
 /** The symbols a 社員 member may have, without "" (normal): successive writes to a cell always differ. */
@@ -184,9 +188,11 @@ function onMessage(client: Client, data: Buffer): void {
   }
   // A v1 subscriber that only reads changes (not a writer, set up) takes the byte reader; a plain
   // client parses every frame, as the plan's hook does.
-  if (client.dialect === 'v1' && !client.writer && client.synced && (KIND === 'staff' || client.cellsSynced)) {
+  const fast = client.dialect === 'v1' || PLAIN_READ === 'scan';
+  if (fast && !client.writer && client.synced && (KIND === 'staff' || client.cellsSynced)) {
     const head = data.toString('latin1', 0, 26);
     if (FAST_HEADS.some((h) => head.startsWith(h))) {
+      if (client.dialect === 'plain' && data[0] === 0x5b) received.plain.arrayFrames++;
       readChanges(client, data, now);
       return;
     }

@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     'nginx-workers': { type: 'string', default: '1' },
     'plain-share': { type: 'string', default: '0' },
     kind: { type: 'string', default: 'staff' },
+    'plain-read': { type: 'string', default: 'json' },
   },
 });
 
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
       opts['plain-share']!,
       '--kind',
       opts.kind!,
+      '--plain-read',
+      opts['plain-read']!,
       ...target.pids.flatMap((pid) => ['--server-pid', String(pid)]),
     ];
     const output = await new Promise<string>((resolve, reject) => {
