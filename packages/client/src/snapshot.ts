@@ -1,4 +1,14 @@
-import type { CellVersions, MutationMessage, Period, PresenceEntry, Role, StaffMember } from '@staff-sync/protocol';
+import type {
+  CellVersions,
+  MutationMessage,
+  Period,
+  PresenceEntry,
+  ResolvedInfo,
+  Resolves,
+  Role,
+  StaffMember,
+} from '@staff-sync/protocol';
+import type { ClientState } from './client-state.ts';
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
 import { optimisticView } from './optimistic.ts';
@@ -16,6 +26,13 @@ export interface MutationResult {
   seq: number;
   /** The server had applied it before (a re-send after a reconnect): not applied twice. */
   duplicate: boolean;
+  /**
+   * The change was stale and the server resolved it itself, as it suggested (strategy `assisted`,
+   * docs/protocol.md "Suggested resolutions"): what it kept per field, and how sure it was.
+   */
+  resolved?: ResolvedInfo;
+  /** The change's message number: what a `resolves` correcting a `resolved` save names. */
+  sequenceNumber?: number;
 }
 
 /** What a schedule change's promise resolves with: the server committed it. */
@@ -27,6 +44,9 @@ export interface CellResult {
   /** The version of every cell it named, after it. */
   versions: CellVersions;
   duplicate: boolean;
+  /** The change was stale and the server resolved it itself, as it suggested (see MutationResult). */
+  resolved?: ResolvedInfo;
+  sequenceNumber?: number;
 }
 
 /** One cell of a bulk schedule change. */
@@ -47,6 +67,12 @@ export interface EditOptions {
    * versions made by this client's own changes count as seen.
    */
   baseVersion?: number;
+  /**
+   * This edit settles a conflict: the message that got CONFLICT (`error.sequenceNumber`) or an
+   * ACK with `resolved`, and what the person chose per field, so the server learns from it
+   * (updates and single cells only; docs/protocol.md "Suggested resolutions").
+   */
+  resolves?: Resolves;
 }
 
 /** An acknowledged mutation still shown from the outbox until its change event arrives. */
@@ -106,38 +132,41 @@ export interface ClientEvents {
   invalidMessage: { message: unknown; reason: string };
 }
 
-export interface SnapshotParts {
-  status: ConnectionState;
-  transport: TransportKind | null;
+/** What the snapshot is derived from besides the state: the parts that keep their own data. */
+export interface SnapshotSources {
   roster: Roster;
   pending: readonly MutationMessage[];
-  pendingCount: number;
-  lastConflict: StaffSyncError | null;
-  lastError: StaffSyncError | null;
-  editors: readonly PresenceEntry[];
-  role: Role | null;
-  clientId: string;
   schedule: ScheduleSnapshot | null;
+  clientId: string;
 }
 
-export function buildSnapshot(
-  previous: StaffSyncSnapshot | undefined,
-  membersChanged: boolean,
-  parts: SnapshotParts,
+/**
+ * The snapshot of `state` (as TanStack Query derives a query's result from its state): `members`
+ * is rebuilt only when `membersRevision` moved since `previous`, so React can compare it cheaply.
+ */
+export function deriveSnapshot(
+  state: ClientState,
+  sources: SnapshotSources,
+  previous?: { state: ClientState; snapshot: StaffSyncSnapshot },
 ): StaffSyncSnapshot {
+  const { roster } = sources;
+  const members =
+    previous && previous.state.membersRevision === state.membersRevision
+      ? previous.snapshot.members
+      : Object.freeze(optimisticView(roster.members, sources.pending));
   return Object.freeze({
-    status: parts.status,
-    transport: parts.transport,
-    synced: parts.roster.synced,
-    members: !previous || membersChanged ? Object.freeze(optimisticView(parts.roster.members, parts.pending)) : previous.members,
-    periods: parts.roster.periods,
-    seq: parts.roster.seq,
-    pendingCount: parts.pendingCount,
-    lastConflict: parts.lastConflict,
-    lastError: parts.lastError,
-    editors: parts.editors,
-    schedule: parts.schedule,
-    role: parts.role,
-    clientId: parts.clientId,
+    status: state.status,
+    transport: state.transport,
+    synced: roster.synced,
+    members,
+    periods: roster.periods,
+    seq: roster.seq,
+    pendingCount: state.pendingCount,
+    lastConflict: state.lastConflict,
+    lastError: state.lastError,
+    editors: state.editors,
+    schedule: sources.schedule,
+    role: state.role,
+    clientId: sources.clientId,
   });
 }

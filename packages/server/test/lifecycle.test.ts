@@ -1,7 +1,7 @@
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { until } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { until } from './support/metrics.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** Restarts, graceful shutdown and crashes: data, seq and ACKed mutations survive all three. */
 for (const driver of await availableDrivers()) {

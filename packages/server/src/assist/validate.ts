@@ -23,7 +23,8 @@ const text = (what: string, max: number) =>
     v.maxLength(max, `${what} must be at most ${max} characters`),
   );
 
-const nullableText = (what: string, max: number) => v.nullable(text(what, max), `${what} must be a string or null`);
+// v.nullable's second argument is a default for null, not a message: a null must stay null.
+const nullableText = (what: string, max: number) => v.union([v.null(), text(what, max)], `${what} must be a string or null`);
 
 /** One value of a field: JSON, at most 4 KiB once serialized. */
 const fieldValue = v.pipe(
@@ -54,7 +55,7 @@ const fieldName = v.pipe(
   v.regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a field name must be a letter and up to 39 letters, digits or _'),
 );
 
-export const conflictInputSchema = v.object(
+const conflictInputSchema = v.object(
   {
     restaurantId: text('restaurantId', 200),
     collection: v.pipe(
@@ -85,7 +86,7 @@ export const conflictInputSchema = v.object(
   'a conflict must be an object',
 );
 
-export const decisionInputSchema = v.object(
+const decisionInputSchema = v.object(
   {
     restaurantId: text('restaurantId', 200),
     conflictId: text('conflictId', 200),

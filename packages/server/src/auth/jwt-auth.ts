@@ -14,13 +14,14 @@ export type JwtSettings = Pick<
   | 'authRoleClaim'
   | 'authDefaultRole'
   | 'authNameClaim'
+  | 'assistRoleClaim'
 >;
 
 /** Asymmetric algorithms a JWKS may sign with (Supabase's signing keys are ES256 or RS256). */
 const JWKS_ALGORITHMS = ['ES256', 'RS256'];
 
 /** A token from the `token` query parameter (browsers cannot set headers on a WebSocket) or `Authorization: Bearer`. */
-export function tokenOf(request: IncomingMessage, url: URL): string | undefined {
+function tokenOf(request: IncomingMessage, url: URL): string | undefined {
   const fromQuery = url.searchParams.get('token');
   if (fromQuery) return fromQuery;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
@@ -28,7 +29,7 @@ export function tokenOf(request: IncomingMessage, url: URL): string | undefined 
 }
 
 /** `a.b.c` of a claims object; undefined when any step is missing. */
-export function claimAt(claims: JWTPayload, path: string): unknown {
+function claimAt(claims: JWTPayload, path: string): unknown {
   let value: unknown = claims;
   for (const step of path.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, step)) return undefined;
@@ -96,6 +97,7 @@ export function jwtAuth(settings: JwtSettings): Authenticator {
           role,
           userId: typeof claims.sub === 'string' ? claims.sub : undefined,
           userName: displayName(name),
+          job: jobOf(claimAt(claims, settings.assistRoleClaim)),
           expiresAt: (claims.exp as number) * 1000,
         },
       };
@@ -108,4 +110,11 @@ function displayName(claim: unknown): string | undefined {
   if (typeof claim !== 'string' || textProblem(claim)) return undefined;
   const name = Array.from(claim.trim()).slice(0, 100).join('');
   return name || undefined;
+}
+
+/** The person's job (`manager`, ...) for suggested resolutions (docs/assist.md); none when not short text. */
+function jobOf(claim: unknown): string | undefined {
+  if (typeof claim !== 'string' || textProblem(claim)) return undefined;
+  const job = claim.trim();
+  return job && job.length <= 40 ? job : undefined;
 }
