@@ -78,6 +78,7 @@ describe('schedule screen rules', () => {
     expect(key('y', { metaKey: true })).toEqual({ kind: 'redo' });
     expect(key('Backspace')).toEqual({ kind: 'clear' });
     expect(key('Enter')).toEqual({ kind: 'picker' });
+    expect(key('Escape')).toEqual({ kind: 'collapse' });
     expect(key('x', { altKey: true })).toBeUndefined();
     expect(key('Tab')).toBeUndefined();
   });
