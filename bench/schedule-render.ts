@@ -11,11 +11,11 @@
 // Run: node bench/schedule-render.ts [--edits 40] [--renders 10] [--bulks 6]. Prints one JSON object on stdout.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Page } from 'playwright-core';
 import { buildApp } from '../apps/web/test/support/app-build.ts';
 import { front, launchBrowser, openApp } from '../apps/web/test/support/browser.ts';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
-import { TestClient } from '../packages/server/test/support/ws-client.ts';
 
 const { values: opts } = parseArgs({
   options: {

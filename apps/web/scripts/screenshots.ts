@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServerProcess } from '../../../packages/server/test/support/server-process.ts';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
 import { buildApp } from '../test/support/app-build.ts';
 import { editFromList, front, launchBrowser, openApp, row } from '../test/support/browser.ts';
 

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { TestClient } from '../../../packages/server/test/support/ws-client.ts';
 import { type Browser, eventually, launchBrowser, recordErrors } from './support/browser.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { ChangeEvent } from '@staff-sync/protocol';
+import { freePort } from '@staff-sync/test-support/nginx';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../packages/server/test/support/nginx.ts';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { TestClient } from '../../../packages/server/test/support/ws-client.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,

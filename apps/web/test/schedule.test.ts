@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ShiftChangeEvent } from '@staff-sync/protocol';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { type SilentProxy, silentProxy } from '@staff-sync/test-support/silent-proxy';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { type SilentProxy, silentProxy } from '../../../packages/server/test/support/silent-proxy.ts';
-import { TestClient } from '../../../packages/server/test/support/ws-client.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   type Browser,

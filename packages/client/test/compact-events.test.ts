@@ -1,9 +1,9 @@
 import type { StaffSyncClient } from '@staff-sync/client';
 import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
+import { clientFor, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from '../../server/test/support/metrics.ts';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, snapshotWhere, startServerProcess, TestClient } from './support.ts';
 
 /**
  * Compact change events (docs/protocol.md, "Compact change events"): the project's client offers

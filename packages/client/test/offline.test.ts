@@ -1,8 +1,8 @@
 import type { MutationResult, StaffSyncClient } from '@staff-sync/client';
 import type { ChangeEvent } from '@staff-sync/protocol';
+import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from './support.ts';
 
 /**
  * The server goes away with the client holding edits: 200 mutations made while it is down are

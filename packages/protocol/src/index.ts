@@ -8,6 +8,7 @@ export * from './parse.ts';
 export * from './periods.ts';
 export * from './plain-dialect.ts';
 export * from './schedule.ts';
+export * from './schedule-messages.ts';
 export * from './schemas.ts';
 export * from './staff.ts';
 export * from './staff-row.ts';

@@ -7,7 +7,7 @@ import type {
   ShiftSyncRequestPayload,
   ShiftSyncResponsePayload,
   ShiftUpdatePayload,
-} from './schedule.ts';
+} from './schedule-messages.ts';
 
 /** Version of the wire protocol described in docs/protocol.md. */
 export const PROTOCOL_VERSION = 1;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangePayload, StaffMutationMessage } from '@staff-sync/protocol';
+import { waitFor } from '@staff-sync/test-support/delivery';
+import { availableDrivers } from '@staff-sync/test-support/drivers';
+import { createTestDatabase } from '@staff-sync/test-support/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMutation } from '../src/engine/apply-mutation.ts';
 import { ChangeFeed } from '../src/engine/change-feed.ts';
@@ -10,10 +13,7 @@ import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { openPgliteDb } from '../src/storage/pglite-db.ts';
 import { openPostgresDb } from '../src/storage/postgres-db.ts';
-import { waitFor } from './support/delivery.ts';
-import { availableDrivers } from './support/drivers.ts';
 import { ManualClock, settle } from './support/manual-clock.ts';
-import { createTestDatabase } from './support/services.ts';
 
 const [driver] = (await availableDrivers()).reverse(); // PostgreSQL where there is one (faster to open)
 

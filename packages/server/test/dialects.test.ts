@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StaffMember } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInputCases } from './support/bad-input-cases.ts';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { metricValue } from './support/metrics.ts';
 import { PlainClient } from './support/plain-client.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /**
  * The two dialects (docs/protocol.md, "Dialects"), each row over a real socket, on every driver:

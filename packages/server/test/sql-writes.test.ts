@@ -1,7 +1,7 @@
+import { serverOn } from '@staff-sync/test-support/drivers';
+import { postgresAvailable } from '@staff-sync/test-support/services';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { describe, expect, it } from 'vitest';
-import { serverOn } from './support/drivers.ts';
-import { postgresAvailable } from './support/services.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /**
  * Writes that bypass the server (a SQL console, the old Supabase path) are versioned and broadcast

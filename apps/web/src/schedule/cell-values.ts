@@ -19,7 +19,7 @@ export function cellKind(value: string | null): CellKind {
  * The keys that set a symbol, one per meaning. `n` is the normal shift, which is `""` for 社員 and
  * 派遣 and `○` for パート; every other key means the same symbol for everyone.
  */
-export const SYMBOL_KEYS: readonly { key: string; symbol: (status: EmploymentStatus) => string }[] = [
+const SYMBOL_KEYS: readonly { key: string; symbol: (status: EmploymentStatus) => string }[] = [
   { key: 'n', symbol: (status) => (status === 'パート' ? SHIFT_SYMBOLS.normalPart : SHIFT_SYMBOLS.normal) },
   { key: 'e', symbol: () => SHIFT_SYMBOLS.early },
   { key: 'l', symbol: () => SHIFT_SYMBOLS.late },
@@ -34,11 +34,6 @@ export const SYMBOL_KEYS: readonly { key: string; symbol: (status: EmploymentSta
 /** The symbol `key` sets for a member of `status`, or undefined when it is no symbol key. */
 export function symbolForKey(key: string, status: EmploymentStatus): string | undefined {
   return SYMBOL_KEYS.find((k) => k.key === key.toLowerCase())?.symbol(status);
-}
-
-/** True when a member of `status` may hold the symbol. */
-export function allowedFor(status: EmploymentStatus, value: string): boolean {
-  return (SYMBOLS_BY_STATUS[status] as readonly string[]).includes(value);
 }
 
 /** The key that sets `symbol`, for the picker's hints. */

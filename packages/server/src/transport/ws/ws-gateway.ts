@@ -18,9 +18,9 @@ import { type HeartbeatSettings, heartbeatVerdict, sweepEvery } from './heartbea
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { isTeardownError } from './teardown.ts';
 
-export const WEBSOCKET_PATH = '/staff-sync';
+const WEBSOCKET_PATH = '/staff-sync';
 
-export interface GatewaySettings extends ConnectionLimits, HeartbeatSettings {
+interface GatewaySettings extends ConnectionLimits, HeartbeatSettings {
   maxMessageBytes: number;
   maxConnections: number;
   compression: boolean;

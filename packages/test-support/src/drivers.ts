@@ -1,7 +1,5 @@
+import { openDatabase } from '@staff-sync/server';
 import postgres from 'postgres';
-import type { Db } from '../../src/storage/db.ts';
-import { openPgliteDb } from '../../src/storage/pglite-db.ts';
-import { openPostgresDb } from '../../src/storage/postgres-db.ts';
 import { type ServerProcess, type ServerProcessOptions, startServerProcess } from './server-process.ts';
 import { createTestDatabase, postgresAvailable } from './services.ts';
 
@@ -10,23 +8,6 @@ export type Driver = 'pglite' | 'postgres';
 /** The drivers this machine can run: PGlite always, PostgreSQL when reachable (always on CI). */
 export async function availableDrivers(): Promise<Driver[]> {
   return (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite'];
-}
-
-/** A fresh, empty database of `driver` opened in this process (PGlite in memory); `close` drops it. */
-export async function openDb(driver: Driver, label: string): Promise<{ db: Db; close: () => Promise<void> }> {
-  if (driver === 'pglite') {
-    const db = await openPgliteDb('memory://');
-    return { db, close: () => db.close() };
-  }
-  const database = await createTestDatabase(label);
-  const db = await openPostgresDb(database.url);
-  return {
-    db,
-    close: async () => {
-      await db.close();
-      await database.drop();
-    },
-  };
 }
 
 export interface DriverServer {
@@ -62,7 +43,7 @@ export async function serverOn(driver: Driver, label: string, options: ServerPro
         sql ??= postgres(database.url, { max: 2, onnotice: () => {} });
         return (await sql.unsafe(text, params as never[])) as unknown as T[];
       }
-      const db = await openPgliteDb(self.server.dataDir);
+      const db = await openDatabase({ databaseUrl: undefined, dataDir: self.server.dataDir });
       try {
         return (await db.query(text, params)) as T[];
       } finally {

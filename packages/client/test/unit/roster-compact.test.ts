@@ -1,6 +1,6 @@
 import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
 import { describe, expect, it } from 'vitest';
-import { Roster } from '../src/roster.ts';
+import { Roster } from '../../src/roster.ts';
 
 const member = (id: string, version: number): StaffMember => ({
   id,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Liveness } from '../src/liveness.ts';
-import { ReplyWatch } from '../src/reply-watch.ts';
-import { manualClock } from './support.ts';
+import { Liveness } from '../../src/liveness.ts';
+import { ReplyWatch } from '../../src/reply-watch.ts';
+import { manualClock } from './manual-clock.ts';
 
 /** The watch on unanswered mutations and the probe it triggers, on a clock the test moves. */
 describe('ReplyWatch', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FeedPoller } from '../src/engine/feed-poller.ts';
-import { backoffDelay, LISTEN_BACKOFF, Reconnector } from '../src/storage/reconnect.ts';
-import { ManualClock } from './support/manual-clock.ts';
+import { FeedPoller } from '../../src/engine/feed-poller.ts';
+import { backoffDelay, LISTEN_BACKOFF, Reconnector } from '../../src/storage/reconnect.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 describe('backoffDelay', () => {
   it('doubles from the base, is capped, and draws from the upper half of each ceiling', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPeriods, isInPeriod, isPeriodOrderValid, isValidYmd, periodIndexOf, periodLabel } from '../src/index.ts';
+import { defaultPeriods, isInPeriod, isPeriodOrderValid, isValidYmd, periodIndexOf, periodLabel } from '../../src/index.ts';
 
 describe('period rules', () => {
   it('default periods run from the 21st to the 20th of the next month, labelled with both months', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_NESTING, MAX_VERSION, type ParseResult, parseClientFrame, type ValidateOptions } from '../src/index.ts';
+import { MAX_NESTING, MAX_VERSION, type ParseResult, parseClientFrame, type ValidateOptions } from '../../src/index.ts';
 
 const ID = '6f1c1d0e-0a6b-4c8e-9d2a-2b8f3f4a5b6c';
 const DAY = '2025-01-22';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyCompactEvent, type ChangeEvent, type StaffMember, toCompactEvent } from '../src/index.ts';
+import { applyCompactEvent, type ChangeEvent, type StaffMember, toCompactEvent } from '../../src/index.ts';
 
 const member: StaffMember = {
   id: '0b6f1a52-4d1e-4c6e-9a55-2f0c1d7e8a90',

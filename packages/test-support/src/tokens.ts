@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CryptoKey, type JWK, SignJWT } from 'jose';
+import { type CryptoKey, SignJWT } from 'jose';
 
 /** A test secret as long as Supabase's (the server requires at least 32 characters). */
 export const TEST_JWT_SECRET = 'test-only-secret-0123456789abcdef-0123456789abcdef';
@@ -40,5 +40,3 @@ export function hs256Token(c: TokenClaims, secret = TEST_JWT_SECRET): Promise<st
 export function es256Token(c: TokenClaims, key: CryptoKey, kid: string): Promise<string> {
   return builder(c).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid }).sign(key);
 }
-
-export type { JWK };

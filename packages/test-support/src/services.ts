@@ -9,7 +9,7 @@ import postgres from 'postgres';
  * one line saying why.
  */
 export const REQUIRE_SERVICES = process.env.STAFF_SYNC_REQUIRE_SERVICES === '1';
-export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let available: Promise<boolean> | undefined;
 

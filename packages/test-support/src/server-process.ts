@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // A plain path: Vite rewrites `new URL(…, import.meta.url)` into an asset URL in DOM-environment tests.
-const CLI = join(import.meta.dirname, '../../src/cli.ts');
+const CLI = join(import.meta.dirname, '../../server/src/cli.ts');
 
 // Servers started here die with the process that started them, even when it is interrupted: a
 // server left behind keeps its port, its data folder lock and a core busy.

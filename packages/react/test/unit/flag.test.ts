@@ -11,7 +11,20 @@ describe(`the ${FLAG_NAME} flag`, () => {
   });
 
   it('puts a user in a stable bucket; 10% < 50% < 100% nest, and the shares come out right', () => {
-    expect(rolloutBucket('user-42')).toBe(rolloutBucket('user-42'));
+    // Pinned: FNV-1a of `${FLAG_NAME}:${userKey}`, mod 100. A change of the hash would move users in
+    // and out of a running rollout, so it must fail here.
+    const pinned = [
+      ['user-42', 75],
+      ['user-0', 87],
+      ['auth|abc', 51],
+    ] as const;
+    expect(pinned.map(([userKey]) => rolloutBucket(userKey))).toEqual(pinned.map(([, bucket]) => bucket));
+    // The same user gets the same answer on another page (a new flag, fresh storage): in from its bucket + 1.
+    for (const [userKey, bucket] of pinned) {
+      const enabledAt = (percent: number) =>
+        new SyncFlag({ envDefault: percent, userKey, storage: memoryStorage() }).getState().enabled;
+      expect([enabledAt(bucket), enabledAt(bucket + 1)]).toEqual([false, true]);
+    }
     const users = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
     const on = (percent: number) =>
       users.filter((userKey) => new SyncFlag({ envDefault: percent, userKey, storage: memoryStorage() }).getState().enabled);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeBatch, ChangeGate } from '../src/fanout/change-batch.ts';
+import { ChangeBatch, ChangeGate } from '../../src/fanout/change-batch.ts';
 
 const event = (seq: number) => ({ seq, text: `{"seq":${seq}}`, bytes: 10 });
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { NGINX_BIN } from './services.ts';
 
 /** The deployment's nginx configuration, the file the tests render and run. */
-export const WEBSOCKET_CONF = fileURLToPath(new URL('../../../../deploy/nginx/websocket.conf', import.meta.url));
+export const WEBSOCKET_CONF = fileURLToPath(new URL('../../../deploy/nginx/websocket.conf', import.meta.url));
 
 /** A free loopback port (the kernel picks it; it stays free until someone binds it). */
 export function freePort(): Promise<number> {
@@ -69,7 +69,7 @@ http {
 }
 
 /** `nginx -t` on a configuration; resolves with nginx's output, rejects with it when invalid. */
-export function checkNginxConf(prefix: string, conf: string): Promise<string> {
+function checkNginxConf(prefix: string, conf: string): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(
       NGINX_BIN,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareStaff, parseClientFrame, parseServerFrame, type StaffMember, staffTypeOf } from '../src/index.ts';
+import { compareStaff, parseClientFrame, parseServerFrame, type StaffMember, staffTypeOf } from '../../src/index.ts';
 
 const frame = (type: string, payload: unknown, extra: object = {}) =>
   JSON.stringify({ type, payload, timestamp: '2026-11-22T01:02:03.000Z', clientId: 'tab-1', sequenceNumber: 5, ...extra });
