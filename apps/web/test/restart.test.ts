@@ -78,7 +78,7 @@ describe('a server restart under a submitted change, in a real browser', () => {
         (c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE',
       );
       expect(updates.map((c) => c.payload.changes)).toEqual([{ position: '副料理長' }]);
-      expect(updates[0]?.payload.staff.version).toBe(2);
+      expect(updates[0]?.payload.staff?.version).toBe(2);
     } finally {
       await observer.close();
     }

@@ -56,7 +56,7 @@ describe('nothing lost offline', () => {
     // In the order they were made: sequenceNumbers and seqs grow together.
     const numbers = ours.map((c) => c.sequenceNumber);
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
-    expect(ours.map((c) => (c.type === 'STAFF_CREATE' ? c.payload.staff.name : c.payload.staff.position))).toEqual(
+    expect(ours.map((c) => (c.type === 'STAFF_CREATE' ? c.payload.staff?.name : c.payload.staff?.position))).toEqual(
       made.map((m) => m.value),
     );
     // Exactly once: every update bumped the version by one, and each create made one member.

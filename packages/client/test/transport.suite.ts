@@ -245,7 +245,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       expect(full.payload.full).toBe(true);
       // After a response covering S, the next change event is S+1.
       await writer.request('STAFF_CREATE', { name: 'Right after', position: 'x' });
-      const next = await p.nextChange((m) => m.payload.staff.name === 'Right after');
+      const next = await p.nextChange((m) => m.payload.staff?.name === 'Right after');
       expect(next.seq).toBe((full.seq as number) + 1);
     });
 
@@ -282,8 +282,8 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       // A sentinel change after it: once a transport still open has it, the one before reached
       // every subscriber it was going to (one fan-out pass per change, in seq order).
       await writer.request('STAFF_CREATE', { name: 'Sentinel', position: 'x' });
-      await live.nextChange((m) => m.payload.staff.name === 'Sentinel');
-      expect(live.changes().map((m) => m.payload.staff.name)).toContain('After close');
+      await live.nextChange((m) => m.payload.changes.name === 'Sentinel');
+      expect(live.changes().map((m) => m.payload.changes.name)).toContain('After close');
       expect(p.messages.length).toBe(count);
       p.transport.close();
       expect(p.closes).toHaveLength(1);

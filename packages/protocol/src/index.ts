@@ -1,3 +1,4 @@
+export * from './compact-events.ts';
 export * from './dialects.ts';
 export * from './envelope.ts';
 export * from './errors.ts';

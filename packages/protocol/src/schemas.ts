@@ -250,7 +250,7 @@ const serverEnvelope = {
 
 const changePayloadSchema = v.object({
   staffId: v.string(),
-  staff: staffMemberSchema,
+  staff: v.optional(staffMemberSchema),
   changes: v.record(v.string(), v.unknown()),
   version: v.number(),
 });

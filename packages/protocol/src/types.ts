@@ -153,7 +153,11 @@ export type MutationType = MutationMessage['type'];
 
 export interface ChangePayload {
   staffId: string;
-  staff: StaffMember;
+  /**
+   * The whole member after the change. Absent from the compact STAFF_UPDATE and STAFF_DELETE
+   * events a `staff-sync.v2` client gets: it applies `changes` to its copy at `version - 1`.
+   */
+  staff?: StaffMember;
   changes: StaffChanges;
   version: number;
 }

@@ -1,4 +1,4 @@
-import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
+import { applyCompactEvent, type ChangeEvent, type StaffMember } from '@staff-sync/protocol';
 import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
 import { until } from '@staff-sync/test-support/metrics';
 import { TestClient } from '@staff-sync/test-support/ws-client';
@@ -21,8 +21,10 @@ class View {
     }
     if (event.seq !== this.seq + 1) this.gaps++;
     this.seq = event.seq;
-    if (event.payload.staff.isActive) this.members.set(event.payload.staffId, event.payload.staff);
-    else this.members.delete(event.payload.staffId);
+    const member = applyCompactEvent(this.members.get(event.payload.staffId), event);
+    if (!member) this.gaps++;
+    else if (member.isActive) this.members.set(member.id, member);
+    else this.members.delete(member.id);
   }
 }
 

@@ -42,7 +42,9 @@ describe.runIf(await postgresAvailable())('writes made straight in the database 
       await env.query(`insert into staff (restaurant_id, name, position) values ($1, 'SQL 花子', '洗い場')`, [
         '00000000-0000-0000-0000-000000000001',
       ]);
-      await watcher.waitFor((m) => m.type === 'STAFF_CREATE' && m.clientId === 'database' && m.payload.staff.name === 'SQL 花子');
+      await watcher.waitFor(
+        (m) => m.type === 'STAFF_CREATE' && m.clientId === 'database' && m.payload.staff?.name === 'SQL 花子',
+      );
       await env.query(`delete from staff where id = $1`, [staffId]);
       await watcher.waitFor((m) => m.type === 'STAFF_DELETE' && m.payload.staffId === staffId && m.clientId === 'database');
       const seqs = watcher.changes().map((c) => c.seq);

@@ -129,6 +129,7 @@ export class WsGateway {
     const clog = log.child({ connectionId: session.id, requestId, restaurantId: session.restaurantId });
     this.#connections.add(connection);
     metrics.connectionsActive.inc();
+    metrics.connectionsOpened.inc({ dialect: session.dialect });
     clog.debug('connected');
 
     ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
