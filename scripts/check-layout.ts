@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   react: ['client', 'protocol'],
   web: ['react', 'client', 'protocol'],
   // Test helpers: imported by tests only, never by a package's src.
-  'test-support': ['client', 'protocol'],
+  'test-support': ['server', 'client', 'protocol'],
 };
 
 interface Source {

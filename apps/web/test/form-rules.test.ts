@@ -1,6 +1,13 @@
 import type { StaffMember } from '@staff-sync/protocol';
 import { describe, expect, it } from 'vitest';
-import { contestedFields, resolution } from '../src/form/conflict-resolution.ts';
+import {
+  contestedFields,
+  currentValues,
+  resolution,
+  resolvesOf,
+  suggestedChoices,
+  undoOf,
+} from '../src/form/conflict-resolution.ts';
 import { changedSince, changesFrom, draftOf, emptyYmd, rebase, validateDraft } from '../src/form/staff-draft.ts';
 import { en } from '../src/i18n/en.ts';
 import { ja } from '../src/i18n/ja.ts';
@@ -73,6 +80,38 @@ describe('conflict resolution', () => {
     expect(contestedFields(attempted, current)).toEqual(['position']);
     expect(resolution(attempted, current, {})).toEqual({ position: '副店長' });
     expect(resolution(attempted, current, { position: 'current' })).toEqual({});
+  });
+
+  it('pre-selects the suggestion, sends a merge as it was made, and says what the person chose', () => {
+    const current = member({ name: '佐藤', position: 'ホール長', version: 4 });
+    const attempted = { name: '佐籐 花子', position: '副店長' };
+    const suggestion = {
+      changes: { name: '佐藤 花子' },
+      confidence: 0.6,
+      basis: { name: 'merged' as const, position: 'theirs' as const },
+      reason: '…',
+    };
+    const choices = suggestedChoices(['name', 'position'], suggestion);
+    expect(choices).toEqual({ name: 'merged', position: 'current' });
+    expect(resolution(attempted, current, choices, suggestion)).toEqual({ name: '佐藤 花子' });
+    expect(resolvesOf(5, ['name', 'position'], { ...choices, position: 'mine' }, suggestion)).toEqual({
+      sequenceNumber: 5,
+      choices: { name: 'other', position: 'mine' },
+    });
+    // Nothing to learn without a suggestion (an older server), or without the message's number.
+    expect(resolvesOf(5, ['name'], choices, undefined)).toBeUndefined();
+    expect(resolvesOf(undefined, ['name'], choices, suggestion)).toBeUndefined();
+    expect(suggestedChoices(['name'], undefined)).toEqual({ name: 'mine' });
+    expect(currentValues(current, ['position'])).toEqual({ position: 'ホール長' });
+  });
+
+  it('undoes a resolution the server applied: the person’s own values where it kept another', () => {
+    const resolved = { basis: { name: 'merged' as const, position: 'mine' as const }, confidence: 0.95 };
+    expect(undoOf(resolved, { name: '佐籐 花子', position: '副店長' }, 9)).toEqual({
+      changes: { name: '佐籐 花子' },
+      resolves: { sequenceNumber: 9, choices: { name: 'mine' } },
+    });
+    expect(undoOf({ basis: { position: 'mine' }, confidence: 0.95 }, { position: '副店長' }, 9)).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import type {
   ConflictPayload,
+  ConflictSuggestion,
   ErrorCode,
   ErrorPayload,
   FieldErrors,
@@ -77,6 +78,14 @@ export class StaffSyncError extends Error {
   /** The member as the server has it now (conflicts only). */
   get current(): StaffMember | undefined {
     return this.conflict?.current;
+  }
+
+  /**
+   * What the server suggests for this conflict, pre-selected in a dialog: the values, how sure it
+   * is and why (docs/protocol.md "Suggested resolutions"); a cell's field is `shiftValue`.
+   */
+  get suggestion(): ConflictSuggestion | undefined {
+    return this.conflict?.suggestion ?? this.cellConflict?.suggestion;
   }
 
   /** The attempted fields someone else changed since the edit began (conflicts only). */

@@ -200,6 +200,7 @@ export class MutationQueue {
       version: ack.version,
       seq: ack.seq,
       duplicate: ack.duplicate === true,
+      ...(ack.resolved ? { resolved: ack.resolved, sequenceNumber: ack.sequenceNumber } : {}),
     });
   }
 
@@ -218,6 +219,7 @@ export class MutationQueue {
       cells: ack.cells,
       versions: ack.versions,
       duplicate: ack.duplicate === true,
+      ...(ack.resolved ? { resolved: ack.resolved, sequenceNumber: ack.sequenceNumber } : {}),
     });
   }
 

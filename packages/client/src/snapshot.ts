@@ -1,4 +1,13 @@
-import type { CellVersions, MutationMessage, Period, PresenceEntry, Role, StaffMember } from '@staff-sync/protocol';
+import type {
+  CellVersions,
+  MutationMessage,
+  Period,
+  PresenceEntry,
+  ResolvedInfo,
+  Resolves,
+  Role,
+  StaffMember,
+} from '@staff-sync/protocol';
 import type { ClientState } from './client-state.ts';
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
@@ -17,6 +26,13 @@ export interface MutationResult {
   seq: number;
   /** The server had applied it before (a re-send after a reconnect): not applied twice. */
   duplicate: boolean;
+  /**
+   * The change was stale and the server resolved it itself, as it suggested (strategy `assisted`,
+   * docs/protocol.md "Suggested resolutions"): what it kept per field, and how sure it was.
+   */
+  resolved?: ResolvedInfo;
+  /** The change's message number: what a `resolves` correcting a `resolved` save names. */
+  sequenceNumber?: number;
 }
 
 /** What a schedule change's promise resolves with: the server committed it. */
@@ -28,6 +44,9 @@ export interface CellResult {
   /** The version of every cell it named, after it. */
   versions: CellVersions;
   duplicate: boolean;
+  /** The change was stale and the server resolved it itself, as it suggested (see MutationResult). */
+  resolved?: ResolvedInfo;
+  sequenceNumber?: number;
 }
 
 /** One cell of a bulk schedule change. */
@@ -48,6 +67,12 @@ export interface EditOptions {
    * versions made by this client's own changes count as seen.
    */
   baseVersion?: number;
+  /**
+   * This edit settles a conflict: the message that got CONFLICT (`error.sequenceNumber`) or an
+   * ACK with `resolved`, and what the person chose per field, so the server learns from it
+   * (updates and single cells only; docs/protocol.md "Suggested resolutions").
+   */
+  resolves?: Resolves;
 }
 
 /** An acknowledged mutation still shown from the outbox until its change event arrives. */

@@ -114,7 +114,8 @@ export class StaffSyncClient {
    * conflict strategy decides; without it the edit starts from the version the client holds now.
    */
   updateStaff(staffId: string, changes: StaffChanges & { type?: StaffType }, options: EditOptions = {}): Promise<MutationResult> {
-    return this.#mutate('STAFF_UPDATE', { staffId, changes }, options.baseVersion);
+    const resolves = options.resolves ? { resolves: options.resolves } : {};
+    return this.#mutate('STAFF_UPDATE', { staffId, changes, ...resolves }, options.baseVersion);
   }
 
   /** Create a member; the client proposes its id, so it shows at once under its final id. */
@@ -151,7 +152,9 @@ export class StaffSyncClient {
    * this edit; default the confirmed one now.
    */
   setCell(staffId: string, dateKey: string, value: string | null, options: EditOptions = {}): Promise<CellResult> {
-    return this.#mutate<CellResult>('SHIFT_UPDATE', this.#p.schedule.cellChange(staffId, dateKey, value, options.baseVersion));
+    const change = this.#p.schedule.cellChange(staffId, dateKey, value, options.baseVersion);
+    if (options.resolves) change.resolves = options.resolves;
+    return this.#mutate<CellResult>('SHIFT_UPDATE', change);
   }
 
   /** Set many cells of one period in one change, all or nothing (a range fill, an undo of one). */

@@ -282,8 +282,8 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       // A sentinel change after it: once a transport still open has it, the one before reached
       // every subscriber it was going to (one fan-out pass per change, in seq order).
       await writer.request('STAFF_CREATE', { name: 'Sentinel', position: 'x' });
-      await live.nextChange((m) => m.payload.changes.name === 'Sentinel');
-      expect(live.changes().map((m) => m.payload.changes.name)).toContain('After close');
+      await live.nextChange((m) => m.payload.staff?.name === 'Sentinel');
+      expect(live.changes().map((m) => m.payload.staff?.name)).toContain('After close');
       expect(p.messages.length).toBe(count);
       p.transport.close();
       expect(p.closes).toHaveLength(1);

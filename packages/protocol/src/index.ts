@@ -1,3 +1,4 @@
+export * from './assist.ts';
 export * from './compact-events.ts';
 export * from './dialects.ts';
 export * from './envelope.ts';
@@ -10,6 +11,7 @@ export * from './plain-dialect.ts';
 export * from './schedule.ts';
 export * from './schedule-messages.ts';
 export * from './schemas.ts';
+export * from './server-schemas.ts';
 export * from './staff.ts';
 export * from './staff-row.ts';
 export * from './types.ts';

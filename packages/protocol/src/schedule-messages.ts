@@ -1,5 +1,6 @@
 // The wire payloads of the schedule collection (docs/protocol.md, schedule messages): types only, so
 // that types.ts can name them without importing the schedule's rules.
+import type { Resolves } from './assist.ts';
 
 /** `{ [staffId]: { [date]: value } }`: a schedule document, the real app's `schedule_data`. */
 export type ScheduleData = Record<string, Record<string, string>>;
@@ -27,6 +28,8 @@ export interface ShiftUpdatePayload {
   version?: number;
   scheduleId?: string;
   periodIndex?: number;
+  /** The conflict this change settles, and what the person chose (docs/protocol.md). */
+  resolves?: Resolves;
 }
 
 export interface ShiftBulkUpdatePayload {

@@ -1,3 +1,4 @@
+import type { AssistHello, ConflictSuggestion, ResolvedInfo, Resolves } from './assist.ts';
 import type { ErrorCode, FieldErrors } from './errors.ts';
 import type {
   CellConflict,
@@ -86,8 +87,14 @@ export interface Period {
   label: string;
 }
 
-export type ConflictStrategy = 'last-writer-wins' | 'first-writer-wins' | 'merge' | 'user-choice';
-export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = ['last-writer-wins', 'first-writer-wins', 'merge', 'user-choice'];
+export type ConflictStrategy = 'last-writer-wins' | 'first-writer-wins' | 'merge' | 'user-choice' | 'assisted';
+export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = [
+  'last-writer-wins',
+  'first-writer-wins',
+  'merge',
+  'user-choice',
+  'assisted',
+];
 
 /** Every message on the wire, in both directions. */
 export interface Envelope<T extends string = string, P = unknown> {
@@ -116,6 +123,8 @@ export interface StaffUpdatePayload {
   staffId: string;
   changes: StaffChanges;
   version?: number;
+  /** The conflict this update settles, and what the person chose (docs/protocol.md). */
+  resolves?: Resolves;
 }
 
 export interface StaffDeletePayload {
@@ -191,6 +200,8 @@ export interface AckPayload {
   version: number;
   seq: number;
   duplicate?: true;
+  /** Under `assisted`: the stale update was resolved as suggested. */
+  resolved?: ResolvedInfo;
 }
 
 /** The ACK of a schedule change: the new version of every cell it changed. */
@@ -201,6 +212,8 @@ export interface ShiftAckPayload {
   cells: number;
   versions: CellVersions;
   duplicate?: true;
+  /** Under `assisted`: the stale cell change was resolved as suggested. */
+  resolved?: ResolvedInfo;
 }
 
 /** A schedule change refused as a whole: every cell someone else changed since its base version. */
@@ -209,6 +222,8 @@ export interface ShiftConflictPayload {
   strategy: ConflictStrategy;
   cells: CellConflict[];
   conflictingFields: ['shiftValue'];
+  /** For a single cell (SHIFT_UPDATE): what the server suggests, keyed `shiftValue`. */
+  suggestion?: ConflictSuggestion;
 }
 
 export interface ConflictPayload {
@@ -219,6 +234,7 @@ export interface ConflictPayload {
   current: StaffMember;
   attempted: StaffChanges;
   conflictingFields: string[];
+  suggestion?: ConflictSuggestion;
 }
 
 export interface ErrorPayload {
@@ -238,6 +254,8 @@ export interface HelloPayload {
   role: Role;
   strategy: ConflictStrategy;
   limits: { maxMessageBytes: number; maxOutboxHint: number };
+  /** Under the strategy `assisted`: the confidence at or above which suggestions are applied. */
+  assist?: AssistHello;
 }
 
 export interface PresenceEntry {

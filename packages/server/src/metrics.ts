@@ -46,6 +46,12 @@ export function createMetrics() {
       labelNames: ['strategy', 'outcome'] as const,
       registers,
     }),
+    assistEvents: new Counter({
+      name: 'staff_sync_assist_suggestions_total',
+      help: 'Suggested conflict resolutions (docs/assist.md), by event: suggested, auto_applied, accepted, overridden, implicitly_accepted',
+      labelNames: ['event'] as const,
+      registers,
+    }),
     databaseOperations: new Counter({
       name: 'supabase_operations_total',
       help: 'Database operations by operation and status (success; error; refused: a value the database cannot store, answered VALIDATION_FAILED). The database may be Supabase, PostgreSQL or embedded',

@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import { Suggester } from './assist/index.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import { authenticatorFor } from './auth/authenticator-for.ts';
 import { seedSample } from './commands/sample.ts';
 import type { Config } from './config/settings.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { MutationTimer } from './dispatch/mutation-timer.ts';
+import { AssistedResolution } from './engine/assisted/assisted-resolution.ts';
 import { ChangeFeed } from './engine/change-feed.ts';
 import { SyncEngine } from './engine/sync-engine.ts';
 import { Hub } from './fanout/hub.ts';
@@ -89,6 +91,18 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const presence: PresenceService = redis ? new RedisPresence(redis, hub, config.presenceTtlMs) : new Presence(hub);
   const userLimiter = redis ? redisUserRateLimiter(redis, config) : localUserRateLimiter(config);
   const engine = new SyncEngine(db, config, metrics, log, (restaurantId, seq) => feed.noteCommitted(restaurantId, seq));
+  // Suggested resolutions of conflicts (docs/assist.md): learned from the recorded decisions.
+  const suggester = new Suggester({
+    store: db,
+    threshold: config.assistConfidence,
+    learning: config.assistLearning,
+    implicitAcceptMs: config.assistImplicitAcceptMs,
+  });
+  await suggester.start().catch((error: unknown) => {
+    // The prior is rebuilt per restaurant on demand too: start without it rather than not at all.
+    log.warn({ err: error }, 'assisted resolution could not load the recorded decisions at start');
+  });
+  engine.useAssist(new AssistedResolution(db, suggester, metrics, log, config.conflictStrategy));
   const auth = options.auth ?? authenticatorFor(config);
   // An applied mutation is timed from its arrival (dispatcher) to its fan-out (hub).
   const timer = new MutationTimer((type, seconds) => metrics.messageDuration.observe({ type }, seconds));

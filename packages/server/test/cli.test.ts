@@ -48,7 +48,7 @@ describe('configuration', () => {
     expect(error?.problems).toEqual([
       'unknown option --bogus',
       'PORT="eighty": must be a whole number',
-      'CONFLICT_STRATEGY="coin-flip": must be one of last-writer-wins, first-writer-wins, merge, user-choice',
+      'CONFLICT_STRATEGY="coin-flip": must be one of last-writer-wins, first-writer-wins, merge, user-choice, assisted',
       'MAX_MESSAGE_BYTES="10": must be at least 1024',
     ]);
     try {

@@ -279,11 +279,11 @@ for (const driver of await availableDrivers()) {
           type: 'ACK',
         });
         await a.waitFor(
-          (m) => m.type === 'STAFF_UPDATE' && m.payload.staffId === staffId && m.payload.changes.name === 'Sentinel',
+          (m) => m.type === 'STAFF_UPDATE' && m.payload.staffId === staffId && m.payload.staff?.name === 'Sentinel',
         );
         const mine = a.changes().filter((c) => c.payload.staffId === staffId);
         expect(mine.length).toBe(count + 1);
-        expect(mine.at(-1)?.payload.changes.name).toBe('Sentinel');
+        expect(mine.at(-1)?.payload.staff?.name).toBe('Sentinel');
       });
 
       it('5/6. versions and the merge strategy: a stale edit of the same field conflicts, nothing written', async () => {

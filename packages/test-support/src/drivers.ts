@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { openDatabase } from '@staff-sync/server';
 import postgres from 'postgres';
 import { type ServerProcess, type ServerProcessOptions, startServerProcess } from './server-process.ts';
 import { createTestDatabase, postgresAvailable } from './services.ts';
@@ -43,10 +43,9 @@ export async function serverOn(driver: Driver, label: string, options: ServerPro
         sql ??= postgres(database.url, { max: 2, onnotice: () => {} });
         return (await sql.unsafe(text, params as never[])) as unknown as T[];
       }
-      // The embedded database's folder, opened as the server opens it (storage/pglite-db.ts).
-      const db = await PGlite.create(self.server.dataDir);
+      const db = await openDatabase({ databaseUrl: undefined, dataDir: self.server.dataDir });
       try {
-        return (await db.query<T>(text, params)).rows;
+        return (await db.query(text, params)) as T[];
       } finally {
         await db.close();
       }

@@ -12,11 +12,17 @@ export interface TokenClaims {
   expiresIn?: number;
   audience?: string;
   sub?: string;
+  /** The person's job (`manager`, ...), in app_metadata.staff_role (ASSIST_ROLE_CLAIM). */
+  job?: string;
 }
 
 function claimsOf(c: TokenClaims) {
   return {
-    app_metadata: { restaurant_id: c.restaurant, ...(c.role ? { staff_sync_role: c.role } : {}) },
+    app_metadata: {
+      restaurant_id: c.restaurant,
+      ...(c.role ? { staff_sync_role: c.role } : {}),
+      ...(c.job ? { staff_role: c.job } : {}),
+    },
     user_metadata: c.name ? { name: c.name } : {},
     role: 'authenticated', // what Supabase puts there; the server does not read it
   };

@@ -1,5 +1,6 @@
 import { NAME_MAX, POSITION_MAX } from '@staff-sync/protocol';
 import type { Messages } from './ja.ts';
+import { scheduleEn } from './schedule-en.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const monthOf = (date: string) => MONTHS[Number(date.slice(5, 7)) - 1] ?? date;
@@ -7,7 +8,7 @@ const monthOf = (date: string) => MONTHS[Number(date.slice(5, 7)) - 1] ?? date;
 /** Every string of the app in English, by the same keys as `ja.ts`. */
 export const en: Messages = {
   lang: 'en',
-  appTitle: 'Staff management',
+  appTitle: 'Shift schedule',
   switchLanguage: '日本語',
   switchLanguageLabel: '日本語に切り替え',
   you: (name) => `You: ${name}`,
@@ -96,6 +97,10 @@ export const en: Messages = {
     lostAdd: (name) => `Adding ${name} was not saved`,
     lostDelete: (name) => `Deleting ${name} was not saved`,
     reapply: 'Apply again',
+    autoResolved: (name, decided) => `The conflict on ${name} was resolved automatically (${decided})`,
+    decidedField: (field, kept) => `${field}: ${kept}`,
+    kept: { mine: 'your value', theirs: 'the current value', merged: 'merged' },
+    undo: 'Use my value',
     dismiss: 'Dismiss',
   },
   listSeparator: ', ',
@@ -127,5 +132,10 @@ export const en: Messages = {
     changedByOthers: 'conflict',
     save: 'Save the chosen values',
     keepCurrent: 'Keep the current values',
+    merged: 'Merged',
+    suggested: 'suggested',
+    confidence: (percent) => `confidence ${percent}%`,
   },
+
+  schedule: scheduleEn,
 };

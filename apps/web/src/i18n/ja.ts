@@ -1,9 +1,10 @@
 import { NAME_MAX, POSITION_MAX } from '@staff-sync/protocol';
+import { scheduleJa } from './schedule-ja.ts';
 
 /** Every string of the app in Japanese (the default). `en.ts` has the same keys. */
 export const ja = {
   lang: 'ja',
-  appTitle: 'スタッフ管理',
+  appTitle: 'シフト管理',
   switchLanguage: 'English',
   switchLanguageLabel: 'Switch to English',
   you: (name: string) => `あなた: ${name}`,
@@ -93,6 +94,11 @@ export const ja = {
     lostAdd: (name: string) => `${name}の追加は保存されていません`,
     lostDelete: (name: string) => `${name}の削除は保存されていません`,
     reapply: 'もう一度適用',
+    /** A stale save the server resolved itself (strategy assisted): what it decided per field. */
+    autoResolved: (name: string, decided: string) => `${name}の競合を自動で解決しました（${decided}）`,
+    decidedField: (field: string, kept: string) => `${field}: ${kept}`,
+    kept: { mine: 'あなたの値', theirs: '現在の値', merged: '統合した値' },
+    undo: '自分の値に戻す',
     dismiss: '閉じる',
   },
   /** Between the items of a list in running text. */
@@ -127,7 +133,12 @@ export const ja = {
     changedByOthers: '競合',
     save: '選択した内容で保存',
     keepCurrent: '現在の値のままにする',
+    merged: '統合した値',
+    suggested: 'おすすめ',
+    confidence: (percent: number) => `確からしさ ${percent}%`,
   },
+
+  schedule: scheduleJa,
 };
 
 export type Messages = typeof ja;

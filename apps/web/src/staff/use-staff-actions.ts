@@ -1,8 +1,9 @@
-import { isStaffMutation, type StaffChanges, type StaffMember } from '@staff-sync/protocol';
+import { isStaffMutation, type Resolves, type StaffChanges, type StaffMember } from '@staff-sync/protocol';
 import { type StaffManagement, type StaffSyncError, useStaffSyncClient, uuid } from '@staff-sync/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useToasts } from '../components/toasts.tsx';
-import { contestedFields } from '../form/conflict-resolution.ts';
+import { contestedFields, currentValues, undoOf } from '../form/conflict-resolution.ts';
+import { fieldLabel } from '../form/format-value.ts';
 import type { FormFields } from '../form/staff-draft.ts';
 import { useMessages } from '../i18n/i18n.tsx';
 import type { Messages } from '../i18n/ja.ts';
@@ -25,8 +26,8 @@ export interface StaffActions {
   remove: (member: StaffMember, baseVersion: number) => void;
   /** The oldest conflict the person has not decided yet. */
   conflict: StaffSyncError | undefined;
-  resolve: (current: StaffMember, changes: StaffChanges) => void;
-  keepCurrent: (current: StaffMember) => void;
+  resolve: (current: StaffMember, changes: StaffChanges, resolves?: Resolves) => void;
+  keepCurrent: (current: StaffMember, resolves?: Resolves) => void;
   /** A member decided outside its form (a refusal, the dialog, もう一度適用): the open form rebases. */
   decided: MemberSignal;
 }
@@ -56,18 +57,52 @@ export function useStaffActions(staff: Staff): StaffActions {
   // Reports a refusal (below); promises settle later, so they call whatever is current then.
   const refusedRef = useRef<(error: unknown, lost: LostChange, closedTab: boolean) => void>(() => {});
 
-  /** Save `changes` on top of `base`; `elsewhere`: not from the form, which must then rebase. */
+  /**
+   * Save `changes` on top of `base`; `elsewhere`: not from the form, which must then rebase;
+   * `resolves`: the conflict this save settles. A save the server resolved itself (strategy
+   * assisted) gets a toast naming what it kept, with a way back to the person's own values.
+   */
   const save = useCallback(
-    (base: StaffMember, changes: StaffChanges, elsewhere: boolean) => {
+    (base: StaffMember, changes: StaffChanges, elsewhere: boolean, resolves?: Resolves) => {
       const name = changes.name ?? base.name;
-      updateStaff(base.id, changes, { baseVersion: base.version }).then(
-        () => toasts.show('success', messagesRef.current.toast.updated(name)),
+      updateStaff(base.id, changes, { baseVersion: base.version, ...(resolves ? { resolves } : {}) }).then(
+        (result) => {
+          const m = messagesRef.current;
+          if (!result.resolved) return toasts.show('success', m.toast.updated(name));
+          const decidedText = Object.entries(result.resolved.basis)
+            .map(([field, basis]) => m.toast.decidedField(fieldLabel(m, field), m.toast.kept[basis]))
+            .join(m.listSeparator);
+          const undo = undoOf(result.resolved, changes, result.sequenceNumber);
+          const member = membersRef.current.find((s) => s.id === base.id);
+          toasts.show('info', m.toast.autoResolved(member?.name ?? name, decidedText), {
+            ...(undo
+              ? {
+                  action: {
+                    label: m.toast.undo,
+                    run: () => {
+                      const now = membersRef.current.find((s) => s.id === base.id);
+                      if (now)
+                        saveRef.current(
+                          { ...now, version: Math.max(now.version, result.version) },
+                          undo.changes,
+                          true,
+                          undo.resolves,
+                        );
+                    },
+                  },
+                }
+              : {}),
+          });
+          decided.emit(base.id);
+        },
         (error: unknown) => refusedRef.current(error, { type: 'STAFF_UPDATE', staffId: base.id, changes }, false),
       );
       if (elsewhere) decided.emit(base.id);
     },
     [updateStaff, toasts, decided],
   );
+  const saveRef = useRef(save);
+  saveRef.current = save;
 
   const apply = useCallback(
     (lost: LostChange) => {
@@ -136,6 +171,18 @@ export function useStaffActions(staff: Staff): StaffActions {
     };
   }, [client, toasts]);
 
+  /** Keep what is there; with `resolves`, tell the server so (the current values, written as nothing). */
+  const keepCurrentAs = useCallback(
+    (current: StaffMember, resolves?: Resolves) => {
+      toasts.show('info', messagesRef.current.toast.keptCurrent(current.name));
+      if (!resolves) return;
+      const values = currentValues(current, Object.keys(resolves.choices));
+      // Only a lesson for the server: a refusal changes nothing the person sees.
+      updateStaff(current.id, values, { baseVersion: current.version, resolves }).catch(() => {});
+    },
+    [toasts, updateStaff],
+  );
+
   return useMemo(
     () => ({
       add: (fields: FormFields) => {
@@ -155,20 +202,20 @@ export function useStaffActions(staff: Staff): StaffActions {
         );
       },
       conflict: conflicts[0],
-      resolve: (current: StaffMember, changes: StaffChanges) => {
+      resolve: (current: StaffMember, changes: StaffChanges, resolves?: Resolves) => {
         setConflicts((list) => list.slice(1));
         if (Object.keys(changes).length === 0) {
-          toasts.show('info', messagesRef.current.toast.keptCurrent(current.name));
+          keepCurrentAs(current, resolves);
           return;
         }
-        save(current, changes, true);
+        save(current, changes, true, resolves);
       },
-      keepCurrent: (current: StaffMember) => {
+      keepCurrent: (current: StaffMember, resolves?: Resolves) => {
         setConflicts((list) => list.slice(1));
-        toasts.show('info', messagesRef.current.toast.keptCurrent(current.name));
+        keepCurrentAs(current, resolves);
       },
       decided,
     }),
-    [addStaff, deleteStaff, save, conflicts, toasts, decided],
+    [addStaff, deleteStaff, save, conflicts, toasts, decided, keepCurrentAs],
   );
 }

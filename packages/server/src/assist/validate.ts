@@ -23,7 +23,8 @@ const text = (what: string, max: number) =>
     v.maxLength(max, `${what} must be at most ${max} characters`),
   );
 
-const nullableText = (what: string, max: number) => v.nullable(text(what, max), `${what} must be a string or null`);
+// v.nullable's second argument is a default for null, not a message: a null must stay null.
+const nullableText = (what: string, max: number) => v.union([v.null(), text(what, max)], `${what} must be a string or null`);
 
 /** One value of a field: JSON, at most 4 KiB once serialized. */
 const fieldValue = v.pipe(

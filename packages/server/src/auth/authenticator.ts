@@ -7,6 +7,8 @@ export interface Identity {
   userId: string | undefined;
   /** Display name for presence, when the token has one. */
   userName: string | undefined;
+  /** The person's job from the token (ASSIST_ROLE_CLAIM), which suggested resolutions may weigh. */
+  job?: string | undefined;
   /** Token expiry in ms since epoch. */
   expiresAt: number | undefined;
 }

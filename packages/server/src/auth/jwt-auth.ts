@@ -14,6 +14,7 @@ export type JwtSettings = Pick<
   | 'authRoleClaim'
   | 'authDefaultRole'
   | 'authNameClaim'
+  | 'assistRoleClaim'
 >;
 
 /** Asymmetric algorithms a JWKS may sign with (Supabase's signing keys are ES256 or RS256). */
@@ -96,6 +97,7 @@ export function jwtAuth(settings: JwtSettings): Authenticator {
           role,
           userId: typeof claims.sub === 'string' ? claims.sub : undefined,
           userName: displayName(name),
+          job: jobOf(claimAt(claims, settings.assistRoleClaim)),
           expiresAt: (claims.exp as number) * 1000,
         },
       };
@@ -108,4 +110,11 @@ function displayName(claim: unknown): string | undefined {
   if (typeof claim !== 'string' || textProblem(claim)) return undefined;
   const name = Array.from(claim.trim()).slice(0, 100).join('');
   return name || undefined;
+}
+
+/** The person's job (`manager`, ...) for suggested resolutions (docs/assist.md); none when not short text. */
+function jobOf(claim: unknown): string | undefined {
+  if (typeof claim !== 'string' || textProblem(claim)) return undefined;
+  const job = claim.trim();
+  return job && job.length <= 40 ? job : undefined;
 }

@@ -28,6 +28,13 @@ function parseValue(setting: Setting, raw: string, source: string): { value?: un
       if (setting.max !== undefined && n > setting.max) return { problem: `${where}: must be at most ${setting.max}` };
       return { value: n };
     }
+    case 'number': {
+      if (!/^-?\d+(\.\d+)?$/.test(raw.trim())) return { problem: `${where}: must be a number` };
+      const n = Number(raw);
+      if (setting.min !== undefined && n < setting.min) return { problem: `${where}: must be at least ${setting.min}` };
+      if (setting.max !== undefined && n > setting.max) return { problem: `${where}: must be at most ${setting.max}` };
+      return { value: n };
+    }
     case 'bool': {
       const v = raw.trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(v)) return { value: true };

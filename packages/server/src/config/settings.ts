@@ -6,7 +6,7 @@ import { CONFLICT_STRATEGIES, ROLES } from '@staff-sync/protocol';
  * from it (scripts/config-table.ts) and `staff-sync --help` prints it.
  */
 
-type Kind = 'int' | 'string' | 'bool' | 'enum' | 'url' | 'list' | 'secret';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'enum' | 'url' | 'list' | 'secret';
 
 export interface Setting<T = unknown> {
   env: string;
@@ -21,6 +21,14 @@ export interface Setting<T = unknown> {
 const int = (env: string, def: number, min: number, max: number, help: string): Setting<number> => ({
   env,
   kind: 'int',
+  default: def,
+  min,
+  max,
+  help,
+});
+const num = (env: string, def: number, min: number, max: number, help: string): Setting<number> => ({
+  env,
+  kind: 'number',
   default: def,
   min,
   max,
@@ -55,7 +63,31 @@ export const SETTINGS_TABLE = {
     'CONFLICT_STRATEGY',
     'merge',
     CONFLICT_STRATEGIES,
-    'how a STAFF_UPDATE from an older version is decided',
+    'how a STAFF_UPDATE from an older version is decided (assisted: suggested resolutions, docs/assist.md)',
+  ),
+  assistConfidence: num(
+    'ASSIST_CONFIDENCE',
+    0.9,
+    0.5,
+    1,
+    'under CONFLICT_STRATEGY=assisted: a suggestion at or above this confidence is applied without asking',
+  ),
+  assistLearning: bool(
+    'ASSIST_LEARNING',
+    true,
+    "learn from people's choices (resolves); off: nothing is recorded, only the objective rules decide",
+  ),
+  assistImplicitAcceptMs: int(
+    'ASSIST_IMPLICIT_ACCEPT_MS',
+    600_000,
+    0,
+    86_400_000,
+    'an applied suggestion nobody corrects within this time is learned as accepted',
+  ),
+  assistRoleClaim: text(
+    'ASSIST_ROLE_CLAIM',
+    'app_metadata.staff_role',
+    "the token claim (dotted path) with the person's job (manager, ...) that suggestions may weigh",
   ),
   redisUrl: url('REDIS_URL', 'Redis for presence and rate limits across replicas'),
   defaultRestaurantId: text(

@@ -50,7 +50,8 @@ export class Dispatcher {
   /** The greeting a client gets on connect (WebSocket) or asks for (GET /api/v1/hello). */
   hello(session: Session): HelloPayload {
     const { settings, engine, serverVersion } = this.#d;
-    return {
+    const threshold = engine.assistThreshold;
+    const hello: HelloPayload = {
       protocolVersion: PROTOCOL_VERSION,
       serverVersion,
       connectionId: session.id,
@@ -59,6 +60,8 @@ export class Dispatcher {
       strategy: engine.strategy,
       limits: { maxMessageBytes: settings.maxMessageBytes, maxOutboxHint: settings.maxPendingMessages },
     };
+    if (threshold !== undefined) hello.assist = { confidence: threshold };
+    return hello;
   }
 
   /** The name others see in presence: the token's, else the one the client gives, else a short id. */

@@ -15,6 +15,10 @@ export interface Session {
   readonly userId: string | undefined;
   /** The token's display name, when it has one. */
   readonly userName: string | undefined;
+  /** The person's job from the token (`manager`, ...), when it has one (docs/assist.md). */
+  readonly job?: string | undefined;
+  /** The language of texts meant for the person (a suggestion's reason): `?lang=`, else Accept-Language. */
+  readonly language?: 'ja' | 'en' | undefined;
   /** When the token expires (ms since epoch), when sign-in is on. */
   readonly expiresAt: number | undefined;
   /** The period index the client asked for at connect (`?period=`), if any. */
@@ -42,9 +46,17 @@ export interface PresenceSink {
 }
 
 /** The session of a signed-in (or open-access) client. */
-export function sessionOf(id: string, identity: Identity, period: number | undefined, dialect: Dialect = 'v1'): Session {
+export function sessionOf(
+  id: string,
+  identity: Identity,
+  period: number | undefined,
+  dialect: Dialect = 'v1',
+  language: 'ja' | 'en' = 'ja',
+): Session {
   return {
     dialect,
+    language,
+    job: identity.job,
     id,
     restaurantId: identity.restaurantId,
     role: identity.role,
@@ -53,4 +65,23 @@ export function sessionOf(id: string, identity: Identity, period: number | undef
     expiresAt: identity.expiresAt,
     period,
   };
+}
+
+/**
+ * The language of a client (docs/protocol.md, "Suggested resolutions"): `?lang=ja|en` when given,
+ * else the first of Accept-Language's tags that is Japanese or English, else Japanese.
+ */
+export function languageOf(acceptLanguage: string | undefined, lang: string | null): 'ja' | 'en' {
+  if (lang === 'ja' || lang === 'en') return lang;
+  const tags = (acceptLanguage ?? '')
+    .slice(0, 500)
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q) };
+    })
+    .filter((t) => t.q > 0 && (t.tag === 'ja' || t.tag.startsWith('ja-') || t.tag === 'en' || t.tag.startsWith('en-')))
+    .sort((a, b) => b.q - a.q);
+  return tags[0]?.tag.startsWith('en') ? 'en' : 'ja';
 }

@@ -3,6 +3,7 @@ import {
   type ConflictStrategy,
   ErrorCode,
   type ErrorPayload,
+  type ResolvedInfo,
   type StaffChanges,
   type StaffMutationMessage,
   type StaffRow,
@@ -11,13 +12,13 @@ import {
 import type { Db } from '../storage/db.ts';
 import type { MutationContext, MutationOutcome, StaffMutationOutcome } from './collections/collection.ts';
 import { fingerprint } from './fingerprint.ts';
-import { callApply } from './stored-outcome.ts';
+import { callApply, stampParams } from './stored-outcome.ts';
 
 export type { MutationContext, MutationOutcome };
 
-/** What `staff_sync_apply` returns (migration 002). */
-type StoredOutcome =
-  | { type: 'ACK'; staffId: string; version: number; seq: number | string; duplicate?: true }
+/** What `staff_sync_apply` returns (migration 002); `resolved` from `staff_sync_resolve_staff` (008). */
+export type StoredOutcome =
+  | { type: 'ACK'; staffId: string; version: number; seq: number | string; duplicate?: true; resolved?: ResolvedInfo }
   | {
       type: 'CONFLICT';
       staffId: string;
@@ -71,17 +72,27 @@ export async function applyMutation(
     staffId,
     JSON.stringify(changes),
     version,
-    ctx.strategy,
+    // Assisted asks the database what merge asks (a CONFLICT only for fields both sides changed);
+    // the suggestion is the server's (engine/assisted/).
+    ctx.strategy === 'assisted' ? 'merge' : ctx.strategy,
   ];
-  const outcome = await callApply<StoredOutcome>(
-    db,
-    'select staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11) as outcome',
-    params,
-  );
-  return toProtocol(outcome, sequenceNumber, kind === 'create' ? {} : (changes as StaffChanges));
+  const apply = 'staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11)';
+  const outcome = ctx.stamp
+    ? await callApply<StoredOutcome>(
+        db,
+        `select staff_sync_stamp(${apply}, $3, $4, $5, $12, $13::timestamptz, $14::text::jsonb) as outcome`,
+        [...params, ...stampParams(ctx.stamp)],
+      )
+    : await callApply<StoredOutcome>(db, `select ${apply} as outcome`, params);
+  return toProtocol(outcome, sequenceNumber, kind === 'create' ? {} : (changes as StaffChanges), ctx.strategy);
 }
 
-function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: StaffChanges): StaffMutationOutcome {
+export function toProtocol(
+  outcome: StoredOutcome,
+  sequenceNumber: number,
+  attempted: StaffChanges,
+  strategy: ConflictStrategy,
+): StaffMutationOutcome {
   switch (outcome.type) {
     case 'ACK': {
       const payload: AckPayload = {
@@ -91,6 +102,7 @@ function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: S
         seq: Number(outcome.seq),
       };
       if (outcome.duplicate) payload.duplicate = true;
+      if (outcome.resolved) payload.resolved = outcome.resolved;
       return { type: 'ACK', payload };
     }
     case 'CONFLICT':
@@ -99,7 +111,7 @@ function toProtocol(outcome: StoredOutcome, sequenceNumber: number, attempted: S
         payload: {
           sequenceNumber,
           staffId: outcome.staffId,
-          strategy: outcome.strategy,
+          strategy: strategy === 'assisted' ? strategy : outcome.strategy,
           baseVersion: outcome.baseVersion,
           current: staffRowToMember(outcome.current),
           attempted,

@@ -1,4 +1,5 @@
 import type { Db } from '../storage/db.ts';
+import type { ChangeStamp } from './collections/collection.ts';
 
 /** Errors worth one more try of the whole transaction: serialization failures and deadlocks. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -19,4 +20,9 @@ export async function callApply<T>(db: Db, statement: string, params: readonly u
       if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;
     }
   }
+}
+
+/** A change stamp as the last three parameters of `staff_sync_stamp` (role, edited at, resolution as JSON text). */
+export function stampParams(stamp: ChangeStamp): [string | null, string | null, string | null] {
+  return [stamp.role, stamp.editedAt, stamp.resolution ? JSON.stringify(stamp.resolution) : null];
 }

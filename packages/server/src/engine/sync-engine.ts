@@ -18,9 +18,10 @@ import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { readScheduleSnapshot } from '../storage/schedule-queries.ts';
 import { readSnapshot } from '../storage/staff-queries.ts';
+import type { AssistedResolution } from './assisted/assisted-resolution.ts';
 import { toChangeEvent } from './change-event.ts';
 import { readChangesSince } from './changes.ts';
-import type { Actor, MutationOutcome } from './collections/collection.ts';
+import type { Actor, MutationContext, MutationOutcome } from './collections/collection.ts';
 import { collectionOf } from './collections/index.ts';
 import { dataRefusal } from './data-refusal.ts';
 import { currentPeriodIndex, type PeriodSettings, periodsFor } from './periods.ts';
@@ -59,6 +60,7 @@ export class SyncEngine {
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #onCommitted: ((restaurantId: string, seq: number) => void) | undefined;
+  #assist: AssistedResolution | undefined;
 
   /** `onCommitted` hears the seq of every change this engine committed (the change feed's lower bound). */
   constructor(
@@ -79,6 +81,16 @@ export class SyncEngine {
     return this.#settings.conflictStrategy;
   }
 
+  /** Suggested resolutions (docs/assist.md): every conflict gets one; under `assisted` some are applied. */
+  useAssist(assist: AssistedResolution): void {
+    this.#assist = assist;
+  }
+
+  /** The confidence at or above which suggestions are applied, under the strategy `assisted`. */
+  get assistThreshold(): number | undefined {
+    return this.#settings.conflictStrategy === 'assisted' ? this.#assist?.threshold : undefined;
+  }
+
   /** A mutation refused because the sign-in may not change anything: counted like the others. */
   countForbidden(type: MutationMessage['type']): void {
     this.#metrics.staffOperations.inc({ operation: operationOf(type), status: 'forbidden' });
@@ -94,17 +106,18 @@ export class SyncEngine {
     const operation = operationOf(message.type);
     let outcome: MutationOutcome;
     try {
-      outcome = await collection.apply(
-        this.#db,
-        {
-          restaurantId,
-          userId: actor.userId,
-          userName: actor.userName,
-          strategy: this.#settings.conflictStrategy,
-          periodSettings: this.#settings,
-        },
-        message,
-      );
+      const ctx: MutationContext = {
+        restaurantId,
+        userId: actor.userId,
+        userName: actor.userName,
+        job: actor.job,
+        language: actor.language,
+        strategy: this.#settings.conflictStrategy,
+        periodSettings: this.#settings,
+      };
+      ctx.stamp = this.#assist?.stampFor(ctx, message);
+      outcome = await collection.apply(this.#db, ctx, message);
+      if (this.#assist) outcome = await this.#assist.after(ctx, message, outcome);
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
       if (outcome.type === 'ACK') this.#onCommitted?.(restaurantId, outcome.payload.seq);
     } catch (error) {

@@ -43,10 +43,27 @@ export interface Actor {
   restaurantId: string;
   userId?: string | undefined;
   userName?: string | undefined;
+  /** The person's job from the token (docs/assist.md). */
+  job?: string | undefined;
+  /** The language of texts for the person (a suggestion's reason). */
+  language?: 'ja' | 'en' | undefined;
+}
+
+/**
+ * What the change-log rows of a change also record (migration 008, docs/assist.md): the person's
+ * job, when the edit was made, and how a resolution was decided. Stamped in the change's transaction.
+ */
+export interface ChangeStamp {
+  role: string | null;
+  /** The message's timestamp (ISO-8601); never stored later than the commit. */
+  editedAt: string | null;
+  resolution: Record<string, unknown> | null;
 }
 
 export interface MutationContext extends Actor {
   strategy: ConflictStrategy;
+  /** Set: the change-log rows are stamped with it (strategy `assisted`, or a `resolves`). */
+  stamp?: ChangeStamp | undefined;
   /** How the restaurant's default periods are laid out (a collection may check dates against them). */
   periodSettings: PeriodSettings;
 }

@@ -7,7 +7,9 @@ import {
   isShiftSymbol,
   type Period,
   periodIndexOf,
+  type ResolvedInfo,
   SHIFT_SYMBOLS,
+  type ShiftAckPayload,
   type ShiftBroadcastPayload,
   type ShiftMutationMessage,
   STATUSES,
@@ -17,8 +19,8 @@ import type { Db } from '../../storage/db.ts';
 import type { ChangeRow } from '../../storage/rows.ts';
 import { fingerprint } from '../fingerprint.ts';
 import { periodsFor } from '../periods.ts';
-import { callApply } from '../stored-outcome.ts';
-import type { Collection, MutationContext, MutationOutcome } from './collection.ts';
+import { callApply, stampParams } from '../stored-outcome.ts';
+import type { ChangeStamp, Collection, MutationContext, MutationOutcome } from './collection.ts';
 
 /** One cell of a schedule change as `staff_sync_apply_cells` takes it. */
 interface CellWrite {
@@ -32,7 +34,14 @@ interface CellWrite {
 }
 
 type StoredOutcome =
-  | { type: 'ACK'; seq: number | string; cells: number; versions: CellVersions; duplicate?: true }
+  | {
+      type: 'ACK';
+      seq: number | string;
+      cells: number;
+      versions: CellVersions;
+      duplicate?: true;
+      resolved?: ResolvedInfo;
+    }
   | { type: 'CONFLICT'; strategy: MutationContext['strategy']; cells: CellConflict[]; duplicate?: true }
   | { type: 'ERROR'; code: ErrorCode; message: string; fields?: Record<string, string>; duplicate?: true }
   | { type: 'REUSED' };
@@ -86,11 +95,16 @@ function customTextProblem(cells: CellWrite[]): ErrorPayload | undefined {
   return undefined;
 }
 
-async function applyCells(db: Db, ctx: MutationContext, message: ShiftMutationMessage): Promise<MutationOutcome> {
+/** The parameters after the first five of `staff_sync_apply_cells` and `staff_sync_resolve_cells`. */
+type CellCall =
+  | { ok: true; cells: CellWrite[]; periodIndex: number | null; period: Period | undefined }
+  | { ok: false; error: MutationOutcome };
+
+async function prepareCells(db: Db, ctx: MutationContext, message: ShiftMutationMessage): Promise<CellCall> {
   const { sequenceNumber } = message;
   const cells = cellsOf(message);
   const refused = customTextProblem(cells);
-  if (refused) return { type: 'ERROR', payload: { ...refused, sequenceNumber } };
+  if (refused) return { ok: false, error: { type: 'ERROR', payload: { ...refused, sequenceNumber } } };
   const periods = await periodsFor(db, ctx.restaurantId, ctx.periodSettings);
   const named = message.payload.periodIndex;
   let period: Period | undefined;
@@ -99,39 +113,95 @@ async function applyCells(db: Db, ctx: MutationContext, message: ShiftMutationMe
     if (!period) {
       const message = `period ${named} does not exist; this restaurant has periods 0 to ${periods.length - 1}`;
       return {
-        type: 'ERROR',
-        payload: { code: ErrorCode.VALIDATION_FAILED, message, fields: { 'payload.periodIndex': message }, sequenceNumber },
+        ok: false,
+        error: {
+          type: 'ERROR',
+          payload: { code: ErrorCode.VALIDATION_FAILED, message, fields: { 'payload.periodIndex': message }, sequenceNumber },
+        },
       };
     }
   }
   // A single cell without a period goes to the schedule of the period its date lies in.
   const periodIndex = period?.index ?? periodIndexOf(periods, cells[0]?.date ?? '');
-  const outcome = await callApply<StoredOutcome>(
+  return { ok: true, cells, periodIndex: periodIndex >= 0 ? periodIndex : null, period };
+}
+
+async function applyCells(db: Db, ctx: MutationContext, message: ShiftMutationMessage): Promise<MutationOutcome> {
+  const prepared = await prepareCells(db, ctx, message);
+  if (!prepared.ok) return prepared.error;
+  const { cells, periodIndex, period } = prepared;
+  const apply =
+    'staff_sync_apply_cells($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9::text::jsonb, $10::integer, $11::date, $12::date)';
+  const params = [
+    ctx.userId ?? null,
+    ctx.userName ?? null,
+    ctx.restaurantId,
+    message.clientId,
+    message.sequenceNumber,
+    fingerprint(message.type, message.payload),
+    JSON.stringify(cells),
+    ctx.strategy,
+    ALLOWED,
+    periodIndex,
+    period?.startDate ?? null,
+    period?.endDate ?? null,
+  ];
+  const outcome = ctx.stamp
+    ? await callApply<StoredOutcome>(
+        db,
+        `select staff_sync_stamp(${apply}, $3, $4, $5, $13, $14::timestamptz, $15::text::jsonb) as outcome`,
+        [...params, ...stampParams(ctx.stamp)],
+      )
+    : await callApply<StoredOutcome>(db, `select ${apply} as outcome`, params);
+  return toProtocol(outcome, message.sequenceNumber);
+}
+
+/**
+ * Apply a suggested resolution of a single cell's CONFLICT (strategy `assisted`): `message` holds
+ * the suggested value at the cell's current version. Undefined when the claim is no longer a
+ * CONFLICT (migration 008, `staff_sync_resolve_cells`).
+ */
+export async function resolveCell(
+  db: Db,
+  ctx: MutationContext & { stamp: ChangeStamp },
+  message: ShiftMutationMessage,
+): Promise<MutationOutcome | undefined> {
+  const prepared = await prepareCells(db, ctx, message);
+  if (!prepared.ok) return prepared.error;
+  const { cells, periodIndex, period } = prepared;
+  const outcome = await callApply<StoredOutcome | null>(
     db,
-    'select staff_sync_apply_cells($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9::text::jsonb, $10::integer, $11::date, $12::date) as outcome',
+    `select staff_sync_resolve_cells($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::integer, $9::date, $10::date,
+       $11, $12::timestamptz, $13::text::jsonb) as outcome`,
     [
       ctx.userId ?? null,
       ctx.userName ?? null,
       ctx.restaurantId,
       message.clientId,
-      sequenceNumber,
-      fingerprint(message.type, message.payload),
+      message.sequenceNumber,
       JSON.stringify(cells),
-      ctx.strategy,
       ALLOWED,
-      periodIndex >= 0 ? periodIndex : null,
+      periodIndex,
       period?.startDate ?? null,
       period?.endDate ?? null,
+      ...stampParams(ctx.stamp),
     ],
   );
-  return toProtocol(outcome, sequenceNumber);
+  return outcome ? toProtocol(outcome, message.sequenceNumber) : undefined;
 }
 
 function toProtocol(outcome: StoredOutcome, sequenceNumber: number): MutationOutcome {
   switch (outcome.type) {
     case 'ACK': {
-      const payload = { sequenceNumber, seq: Number(outcome.seq), cells: outcome.cells, versions: outcome.versions };
-      return { type: 'ACK', payload: outcome.duplicate ? { ...payload, duplicate: true } : payload };
+      const payload: ShiftAckPayload = {
+        sequenceNumber,
+        seq: Number(outcome.seq),
+        cells: outcome.cells,
+        versions: outcome.versions,
+      };
+      if (outcome.duplicate) payload.duplicate = true;
+      if (outcome.resolved) payload.resolved = outcome.resolved;
+      return { type: 'ACK', payload };
     }
     case 'CONFLICT':
       return {

@@ -11,7 +11,7 @@ import {
 import { Counter, Gauge } from 'prom-client';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import type { Delivery, Dispatcher } from '../../dispatch/dispatcher.ts';
-import { sessionOf } from '../../dispatch/session.ts';
+import { languageOf, sessionOf } from '../../dispatch/session.ts';
 import type { SyncEngine } from '../../engine/sync-engine.ts';
 import type { Hub } from '../../fanout/hub.ts';
 import { RequestBuckets } from '../../limits/request-buckets.ts';
@@ -268,7 +268,8 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
       );
     }
     const key = method !== 'GET' ? idempotencyKey(request) : undefined;
-    const session = sessionOf(randomUUID(), signIn.identity, undefined);
+    const language = languageOf(request.headers['accept-language'], url.searchParams.get('lang'));
+    const session = sessionOf(randomUUID(), signIn.identity, undefined, 'v1', language);
     const bucketKey = `${session.restaurantId}|${key?.clientId ?? request.socket.remoteAddress ?? 'unknown'}`;
     if (!buckets.take(bucketKey)) {
       throw apiError(ErrorCode.RATE_LIMITED, 'too many requests; slow down and send this one again', undefined, 429);

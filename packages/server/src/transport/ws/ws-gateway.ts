@@ -6,7 +6,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
 import type { Delivery, Dispatcher } from '../../dispatch/dispatcher.ts';
-import { type Session, sessionOf } from '../../dispatch/session.ts';
+import { languageOf, type Session, sessionOf } from '../../dispatch/session.ts';
 import type { ChangeFeed } from '../../engine/change-feed.ts';
 import type { Hub } from '../../fanout/hub.ts';
 import type { Logger } from '../../logger.ts';
@@ -112,8 +112,13 @@ export class WsGateway {
       return refuseUpgrade(socket, result.status, result.message);
     }
     if (socket.destroyed) return;
+    const language = languageOf(request.headers['accept-language'], url.searchParams.get('lang'));
     this.#wss.handleUpgrade(request, socket, head, (ws) =>
-      this.#onConnect(ws, sessionOf(randomUUID(), result.identity, period, dialectOf(ws.protocol || undefined)), requestId),
+      this.#onConnect(
+        ws,
+        sessionOf(randomUUID(), result.identity, period, dialectOf(ws.protocol || undefined), language),
+        requestId,
+      ),
     );
   }
 

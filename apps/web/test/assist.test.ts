@@ -1,0 +1,127 @@
+import { type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { TestClient } from '@staff-sync/test-support/ws-client';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './support/app-build.ts';
+import {
+  addMember,
+  type Browser,
+  closeModal,
+  editFromList,
+  eventually,
+  front,
+  launchBrowser,
+  openApp,
+  recordErrors,
+  row,
+} from './support/browser.ts';
+
+/** A restaurant's own decisions needed before a learned suggestion may be applied (docs/assist.md). */
+const MIN_OWN_DECISIONS = 5;
+const POSITIONS = ['料理長', 'ホール係', '洗い場', 'キッチン補助', 'バーテンダー', '店長代理'];
+
+/**
+ * Suggested resolutions in the app, under the strategy `assisted`: the conflict dialog shows the
+ * server's suggestion pre-selected with its reason, the person accepts it, and the next conflict
+ * like it is resolved by the server without a dialog. Two people, each in a browser of their own.
+ *
+ * How the threshold is reached: before the browsers, a protocol client makes MIN_OWN_DECISIONS - 1
+ * conflicts of a position in the same restaurant and settles each with `resolves` keeping its own
+ * value (what the person in the browser then does too). A learned suggestion is never applied
+ * before a restaurant has sent back MIN_OWN_DECISIONS choices; the browser's conflict is the last
+ * one asked, and after its choice the next one is applied.
+ */
+describe('suggested resolutions in a real browser', () => {
+  let db: DriverServer;
+  const browsers: Browser[] = [];
+  const errors: string[][] = [];
+  let tab1: Page;
+  let tab2: Page;
+
+  /** One conflict of a position, settled by keeping "mine" (the stale client's value). */
+  async function seedDecision(a: TestClient, b: TestClient, staffId: string, version: number, i: number): Promise<number> {
+    await a.request('STAFF_UPDATE', { staffId, version, changes: { position: POSITIONS[(i % 5) + 1] } });
+    const mine = POSITIONS[((i + 2) % 5) + 1];
+    const conflict = await b.request('STAFF_UPDATE', { staffId, version, changes: { position: mine } });
+    if (conflict.type !== 'CONFLICT' || !conflict.payload.suggestion)
+      throw new Error(`no suggested conflict: ${JSON.stringify(conflict)}`);
+    const settled = await b.request('STAFF_UPDATE', {
+      staffId,
+      version: conflict.payload.current.version,
+      changes: { position: mine },
+      resolves: { sequenceNumber: conflict.payload.sequenceNumber, choices: { position: 'mine' } },
+    });
+    if (settled.type !== 'ACK') throw new Error(JSON.stringify(settled));
+    return settled.payload.version;
+  }
+
+  beforeAll(async () => {
+    const [dist, first, second] = await Promise.all([buildApp(), launchBrowser(), launchBrowser()]);
+    browsers.push(first, second);
+    db = await serverOn('pglite', 'web-assist', { env: { STATIC_DIR: dist, CONFLICT_STRATEGY: 'assisted' } });
+    const [a, b] = await Promise.all([TestClient.connect(db.server.wsUrl), TestClient.connect(db.server.wsUrl)]);
+    const created = await a.request('STAFF_CREATE', { name: '見本 太郎', position: POSITIONS[0] });
+    if (created.type !== 'ACK') throw new Error(JSON.stringify(created));
+    let version = 1;
+    for (let i = 1; i < MIN_OWN_DECISIONS; i++) version = await seedDecision(a, b, created.payload.staffId, version, i);
+    await Promise.all([a.close(), b.close()]);
+
+    tab1 = await openApp(first, db.server.url, '花子', (p) => errors.push(recordErrors(p)));
+    tab2 = await openApp(second, db.server.url, '次郎', (p) => errors.push(recordErrors(p)));
+    await addMember(tab1, { name: '鈴木 一郎', position: 'ホール' });
+    await closeModal(tab1);
+    await row(tab2, '鈴木 一郎').waitFor();
+  });
+  afterAll(async () => {
+    await Promise.all(browsers.map((b) => b.close()));
+    await db?.cleanup();
+    expect(errors.flat()).toEqual([]);
+  });
+
+  /**
+   * Both open the form, tab 1 saves `theirs` first, then tab 2 saves `mine` from the same version.
+   * The values share nothing, so no objective rule (a merge, one edit containing the other) decides.
+   */
+  async function collide(theirs: string, mine: string): Promise<void> {
+    await editFromList(tab1, '鈴木 一郎');
+    await editFromList(tab2, '鈴木 一郎');
+    await front(tab1);
+    await tab1.getByTestId('input-position').fill(theirs);
+    await tab1.getByTestId('save-button').click();
+    await tab1.getByTestId('toast').getByText('鈴木 一郎を更新しました').last().waitFor();
+    await tab2.getByTestId('remote-change-position').waitFor();
+    await front(tab2);
+    await tab2.getByTestId('input-position').fill(mine);
+    await tab2.getByTestId('save-button').click();
+  }
+
+  it('shows the suggestion pre-selected with its reason; the person accepts it', async () => {
+    await collide('キッチン補助', '洗い場');
+    const dialog = tab2.getByTestId('conflict-dialog');
+    await dialog.getByTestId('conflict-row-position').waitFor();
+    const reason = await dialog.getByTestId('conflict-suggestion-reason').textContent();
+    expect(reason).toContain('役職を変更しました');
+    expect(await dialog.getByTestId('conflict-suggestion-confidence').textContent()).toMatch(/^確からしさ \d+%$/);
+    // The suggestion keeps the person's own value, as this restaurant's people always did.
+    expect(await dialog.getByTestId('conflict-position-mine').isChecked()).toBe(true);
+    await dialog.getByTestId('conflict-position-mine').locator('..').getByTestId('conflict-position-suggested').waitFor();
+    await dialog.getByTestId('conflict-save').click();
+    await dialog.getByTestId('conflict-row-position').waitFor({ state: 'detached' });
+    for (const tab of [tab1, tab2]) {
+      await eventually(() => row(tab, '鈴木 一郎').getByTestId('staff-position').textContent(), '洗い場', 10_000, 'position');
+    }
+    await closeModal(tab1);
+    await closeModal(tab2);
+  });
+
+  it('resolves the next similar conflict without a dialog, and says so', async () => {
+    await collide('バーテンダー', '料理長');
+    await tab2.getByTestId('toast').getByText('鈴木 一郎の競合を自動で解決しました（職位: あなたの値）').waitFor();
+    for (const tab of [tab1, tab2]) {
+      await eventually(() => row(tab, '鈴木 一郎').getByTestId('staff-position').textContent(), '料理長', 10_000, 'position');
+    }
+    expect(await tab2.getByTestId('conflict-dialog').isVisible()).toBe(false);
+    await closeModal(tab1);
+    await closeModal(tab2);
+  });
+});
