@@ -129,6 +129,15 @@ describe('Suggester settings and input', () => {
     });
     const { fields } = await suggester.suggest(probe(clock, 'r-x'));
     expect(fields[0]!.basis).toBe('mine'); // an untrained model leans to nothing; ties go to the person's own edit
+    // Someone else signed in cannot settle it by naming its client's message.
+    expect(
+      await suggester.record({
+        restaurantId: 'r-x',
+        conflictId: c.conflictId,
+        choices: { value: 'theirs' },
+        decidedBy: 'u-intruder',
+      }),
+    ).toEqual({ recorded: false });
     expect(await suggester.record({ restaurantId: 'r-x', conflictId: c.conflictId, choices: { value: 'theirs' } })).toEqual({
       recorded: true,
       accepted: { value: false },

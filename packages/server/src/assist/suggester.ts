@@ -161,6 +161,9 @@ export class Suggester {
     return this.serially(decision.restaurantId, async (state) => {
       const entry = await this.find(decision.restaurantId, decision.conflictId);
       if (!entry) return { recorded: false };
+      // A client's id is the client's to choose: only the person of the stale edit settles it.
+      const person = entry.conflict.mine.userId;
+      if (decision.decidedBy && person && decision.decidedBy !== person) return { recorded: false };
       const choices = Object.fromEntries(
         Object.entries(decision.choices).filter(([field]) => Object.hasOwn(entry.conflict.fields, field)),
       );
