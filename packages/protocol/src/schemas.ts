@@ -3,7 +3,7 @@ import { resolvedSchema, resolvesSchema, suggestionSchema } from './assist.ts';
 import { MAX_VERSION } from './input-guard.ts';
 import { isPeriodOrderValid, isValidYmd } from './periods.ts';
 import { CUSTOM_TEXT_MAX } from './schedule.ts';
-import { int, objectMessage, objectOnly, text, uuidSchema } from './schema-parts.ts';
+import { dateKeySchema, int, objectMessage, objectOnly, text, uuidSchema } from './schema-parts.ts';
 import { COLOR_MAX, NAME_MAX, ORDER_MAX, POSITION_MAX } from './staff.ts';
 import { CONFLICT_STRATEGIES, DEPARTMENTS, ROLES, STATUSES, type YMD } from './types.ts';
 
@@ -109,17 +109,6 @@ export const pingSchema = v.object(
 );
 
 export const syncAllPeriodsSchema = v.strictObject({}, objectMessage('payload'));
-
-/** A calendar date `YYYY-MM-DD` that exists. */
-const dateKeySchema = (what: string) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.regex(/^\d{4}-\d{2}-\d{2}$/, `${what} must be a date YYYY-MM-DD`),
-    v.check((d) => {
-      const [y, m, day] = d.split('-').map(Number) as [number, number, number];
-      return m >= 1 && m <= 12 && day >= 1 && isValidYmd({ year: y, month: m, day });
-    }, `${what} is not a date that exists`),
-  );
 
 export const presenceSetSchema = v.strictObject(
   {
