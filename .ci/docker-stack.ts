@@ -13,11 +13,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitFor } from '@staff-sync/test-support/delivery';
+import { freePort, renderWebsocketConf, WEBSOCKET_CONF } from '@staff-sync/test-support/nginx';
+import { ResilientClient } from '@staff-sync/test-support/resilient-client';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { parse, stringify } from 'yaml';
-import { waitFor } from '../packages/server/test/support/delivery.ts';
-import { freePort, renderWebsocketConf, WEBSOCKET_CONF } from '../packages/server/test/support/nginx.ts';
-import { ResilientClient } from '../packages/server/test/support/resilient-client.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../packages/server/test/support/tokens.ts';
 
 const DOCKER = process.argv[2] ?? 'docker';
 const ROOT = resolve(import.meta.dirname, '..');

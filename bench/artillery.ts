@@ -10,10 +10,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase } from '@staff-sync/test-support/services';
 import WebSocket from 'ws';
 import { openPgliteDb } from '../packages/server/src/storage/pglite-db.ts';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
-import { createTestDatabase } from '../packages/server/test/support/services.ts';
 
 const { values: opts } = parseArgs({
   options: {

@@ -5,10 +5,10 @@
 // live-resolver.ts), each suggestion scored before the person's choice is sent back as `resolves`.
 //   node bench/assist-live.ts --seed 1 --restaurants 16 --conflicts 150
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase } from '@staff-sync/test-support/services';
+import { TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import postgres from 'postgres';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
-import { createTestDatabase } from '../packages/server/test/support/services.ts';
-import { TEST_JWT_SECRET } from '../packages/server/test/support/tokens.ts';
 import { LiveResolver } from './assist/live-resolver.ts';
 import { evaluate, formatReport, summarize } from './assist/prequential.ts';
 import { generateTrace } from './assist/trace.ts';

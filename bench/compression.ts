@@ -3,8 +3,8 @@
 // SYNC_REQUEST -> SYNC_RESPONSE (frame headers included), and checks both decode to the same data.
 //   node bench/compression.ts --members 200
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
 import WebSocket from 'ws';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
 
 const { values: opts } = parseArgs({ options: { members: { type: 'string', default: '200' } } });
 const MEMBERS = Number(opts.members);

@@ -4,9 +4,9 @@
 //   node bench/connections.ts --connections 10000 [--db pglite|postgres]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase } from '@staff-sync/test-support/services';
 import WebSocket from 'ws';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
-import { createTestDatabase } from '../packages/server/test/support/services.ts';
 
 const { values: opts } = parseArgs({
   options: {

@@ -6,11 +6,11 @@
 //   node bench/db-restart.ts --fault restart --trials 3 --rate 30 --clients 20 --outage-ms 2000
 //   node bench/db-restart.ts --fault kill --trials 3
 import { parseArgs } from 'node:util';
+import { connectAll, databaseState, waitFor } from '@staff-sync/test-support/delivery';
+import { ResilientClient } from '@staff-sync/test-support/resilient-client';
 import { startCluster } from '../packages/server/test/support/cluster.ts';
-import { connectAll, databaseState, waitFor } from '../packages/server/test/support/delivery.ts';
 import { HoldWatch, outageFigures, startTimedWriters } from '../packages/server/test/support/outage.ts';
 import { startPgCluster } from '../packages/server/test/support/pg-cluster.ts';
-import { ResilientClient } from '../packages/server/test/support/resilient-client.ts';
 
 const { values: opts } = parseArgs({
   options: {

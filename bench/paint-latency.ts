@@ -8,10 +8,10 @@
 // text changed (requestAnimationFrame, then a task after it: the frame has been produced).
 // Run: node bench/paint-latency.ts [--edits 40]. Prints one JSON object on stdout.
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
 import type { Page } from 'playwright-core';
 import { buildApp } from '../apps/web/test/support/app-build.ts';
 import { addMember, closeModal, editFromList, front, launchBrowser, openApp, row } from '../apps/web/test/support/browser.ts';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
 
 const { values: opts } = parseArgs({ options: { edits: { type: 'string', default: '40' } } });
 const EDITS = Number(opts.edits);

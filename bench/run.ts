@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase } from '@staff-sync/test-support/services';
 import { startCluster } from '../packages/server/test/support/cluster.ts';
-import { startServerProcess } from '../packages/server/test/support/server-process.ts';
-import { createTestDatabase } from '../packages/server/test/support/services.ts';
 
 const { values: opts } = parseArgs({
   options: {

@@ -7,10 +7,10 @@
 // settling mutation with `resolves`, as the web app sends it.
 
 import type { AckPayload, ConflictPayload, ShiftAckPayload, ShiftConflictPayload } from '@staff-sync/protocol';
+import { hs256Token } from '@staff-sync/test-support/tokens';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import type postgres from 'postgres';
 import type { ConflictInput, DecisionInput, Edit, Suggestion } from '../../packages/server/src/assist/index.ts';
-import { hs256Token } from '../../packages/server/test/support/tokens.ts';
-import { TestClient } from '../../packages/server/test/support/ws-client.ts';
 import type { Resolver } from './prequential.ts';
 
 /** Staff fields as the `staff` table's columns (for edits made in the database). */

@@ -9,7 +9,7 @@ export interface Person {
   role: 'manager' | 'editor';
 }
 
-export type Side = 'mine' | 'theirs';
+type Side = 'mine' | 'theirs';
 
 /** A habit: which side the person keeps for one field of one conflict. `random` is the trace's PRNG. */
 export type Habit = (conflict: ConflictInput, field: string, random: () => number) => Side;
@@ -92,7 +92,7 @@ export const HABITS: Record<string, { describe: string; learnable: boolean; deci
   },
 };
 
-export const FAMILY = ['佐藤', '鈴木', '高橋', '田中', '伊藤', '渡辺', '山本', '中村', '小林', '加藤', '吉田', '山田'];
+const FAMILY = ['佐藤', '鈴木', '高橋', '田中', '伊藤', '渡辺', '山本', '中村', '小林', '加藤', '吉田', '山田'];
 
 /** The people of one restaurant: one or two managers and a few editors. */
 export function peopleOf(index: number, random: () => number): Person[] {

@@ -85,7 +85,7 @@ export async function evaluate(trace: readonly TraceEntry[], resolver: Resolver,
   return scored;
 }
 
-export interface Slice {
+interface Slice {
   n: number;
   accuracy: number;
   confident: number;

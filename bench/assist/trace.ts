@@ -30,7 +30,7 @@ export interface TraceOptions {
   databaseShare: number;
 }
 
-export const DEFAULT_TRACE: TraceOptions = {
+const DEFAULT_TRACE: TraceOptions = {
   seed: 1,
   restaurants: 16,
   conflictsPerRestaurant: 150,

@@ -1,11 +1,12 @@
 import { membersInPeriod, useStaffManagement } from '@staff-sync/react';
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { ConflictDialog } from './components/conflict-dialog.tsx';
 import { ConnectionIndicator } from './components/connection-indicator.tsx';
 import { LanguageSwitch } from './components/language-switch.tsx';
 import { PeriodSelector } from './components/period-selector.tsx';
+import { SampleOffer } from './components/schedule/sample-offer.tsx';
+import { ScheduleScreen } from './components/schedule/schedule-screen.tsx';
 import { type Selection, StaffEditModal } from './components/staff-edit-modal.tsx';
-import { StaffList } from './components/staff-list.tsx';
 import { useToasts } from './components/toasts.tsx';
 import { useMessages } from './i18n/i18n.tsx';
 import { currentPeriodIndex } from './staff/current-period.ts';
@@ -13,8 +14,9 @@ import { useStaffActions } from './staff/use-staff-actions.ts';
 import { useUnsentWarning } from './staff/use-unsent-warning.ts';
 
 /**
- * The staff management screen. One hook call holds the roster (every active member, from the
- * client's one store); the period's list and the modal's list are derived from it on each render.
+ * The main screen: the period's shift schedule, with StaffEditModal from its toolbar. One hook call
+ * holds the roster (every active member, from the client's one store); the grid's rows and the
+ * modal's list are derived from it on each render.
  */
 export function App(props: { userName: string }): ReactNode {
   const messages = useMessages();
@@ -30,9 +32,18 @@ export function App(props: { userName: string }): ReactNode {
   const [selection, setSelection] = useState<Selection>({ kind: 'none' });
   useUnsentWarning(staff.pendingCount);
 
-  // Presence: others see which member this person has open in the modal, and when they leave it.
+  // Presence: others see which member this person has open in the modal, and when they leave it;
+  // with the modal closed, the schedule cell this person is on.
   const editingId = modalOpen && selection.kind === 'member' ? selection.staffId : null;
-  useEffect(() => setEditing(editingId), [setEditing, editingId]);
+  const [activeCell, setActiveCell] = useState<{ staffId: string; dateKey: string } | null>(null);
+  const onActiveCell = useCallback(
+    (staffId: string | null, dateKey: string | null) => setActiveCell(staffId && dateKey ? { staffId, dateKey } : null),
+    [],
+  );
+  useEffect(() => {
+    if (modalOpen) setEditing(editingId);
+    else setEditing(activeCell?.staffId ?? null, activeCell?.dateKey ?? null);
+  }, [setEditing, modalOpen, editingId, activeCell?.staffId, activeCell?.dateKey]);
 
   const openModal = (next: Selection) => {
     setSelection(next);
@@ -52,7 +63,7 @@ export function App(props: { userName: string }): ReactNode {
           <LanguageSwitch />
         </div>
       </header>
-      <main className="app-main">
+      <main className="app-main schedule-main">
         <div className="toolbar">
           <p className="count" data-testid="staff-count">
             {staff.isLoading ? messages.loading : messages.staffCount(inPeriod.length)}
@@ -66,9 +77,24 @@ export function App(props: { userName: string }): ReactNode {
             {messages.openManager}
           </button>
         </div>
-        {staff.isLoading ? null : (
-          <StaffList members={inPeriod} editors={editors} onEdit={(staffId) => openModal({ kind: 'member', staffId })} />
-        )}
+        {staff.isLoading ? null : staffMembers.length === 0 ? (
+          <>
+            <p className="empty" data-testid="staff-empty">
+              {messages.emptyPeriod}
+            </p>
+            <SampleOffer />
+          </>
+        ) : period ? (
+          <ScheduleScreen
+            // Another period is another grid: its selection and undo history start afresh.
+            key={period.index}
+            members={inPeriod}
+            period={period}
+            editors={editors}
+            onEdit={(staffId) => openModal({ kind: 'member', staffId })}
+            onActiveCell={onActiveCell}
+          />
+        ) : null}
       </main>
       <StaffEditModal
         open={modalOpen}

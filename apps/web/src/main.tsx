@@ -6,6 +6,7 @@ import { ToastProvider } from './components/toasts.tsx';
 import { LanguageProvider } from './i18n/i18n.tsx';
 import { syncSetup } from './sync-setup.ts';
 import './styles.css';
+import './schedule.css';
 
 const setup = syncSetup(window.location);
 const root = document.getElementById('root');

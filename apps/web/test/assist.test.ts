@@ -1,8 +1,8 @@
+import { type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue, until } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DriverServer, serverOn } from '../../../packages/server/test/support/drivers.ts';
-import { metricValue, until } from '../../../packages/server/test/support/metrics.ts';
-import { TestClient } from '../../../packages/server/test/support/ws-client.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,

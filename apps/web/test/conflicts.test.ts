@@ -1,6 +1,6 @@
+import { type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DriverServer, serverOn } from '../../../packages/server/test/support/drivers.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,

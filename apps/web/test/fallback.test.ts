@@ -1,6 +1,6 @@
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,

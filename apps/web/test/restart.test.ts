@@ -1,9 +1,9 @@
 import type { ChangeEvent } from '@staff-sync/protocol';
+import { freePort } from '@staff-sync/test-support/nginx';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../packages/server/test/support/nginx.ts';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { TestClient } from '../../../packages/server/test/support/ws-client.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,
@@ -78,7 +78,7 @@ describe('a server restart under a submitted change, in a real browser', () => {
         (c) => c.payload.staffId === staffId && c.type === 'STAFF_UPDATE',
       );
       expect(updates.map((c) => c.payload.changes)).toEqual([{ position: '副料理長' }]);
-      expect(updates[0]?.payload.staff.version).toBe(2);
+      expect(updates[0]?.payload.staff?.version).toBe(2);
     } finally {
       await observer.close();
     }

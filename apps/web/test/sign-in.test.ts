@@ -1,7 +1,7 @@
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../../packages/server/test/support/tokens.ts';
 import { buildApp } from './support/app-build.ts';
 import { type Browser, closeModal, editFromList, eventually, launchBrowser, recordErrors, row } from './support/browser.ts';
 

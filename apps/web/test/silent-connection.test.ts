@@ -1,7 +1,7 @@
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { type SilentProxy, silentProxy } from '@staff-sync/test-support/silent-proxy';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
-import { type SilentProxy, silentProxy } from '../../../packages/server/test/support/silent-proxy.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,

@@ -1,7 +1,7 @@
+import { type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { postgresAvailable } from '@staff-sync/test-support/services';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DriverServer, serverOn } from '../../../packages/server/test/support/drivers.ts';
-import { postgresAvailable } from '../../../packages/server/test/support/services.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,

@@ -1,6 +1,6 @@
-import type { Page } from 'playwright-core';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../../../packages/server/test/support/server-process.ts';
 import { buildApp } from './support/app-build.ts';
 import {
   addMember,
@@ -238,5 +238,38 @@ describe('staff management in a real browser', () => {
     await row(tab2, 'B 別府').getByTestId('status-badge').getByText('Employee').waitFor();
     await tab2.getByTestId('language-switch').click();
     await tab2.getByTestId('connection-label').getByText('接続中', { exact: true }).waitFor();
+  });
+  it("the plan's own E2E test, step by step through its test ids", async () => {
+    // The steps and selectors of the plan's Playwright test ("4. End-to-End Testing"), with
+    // playwright-core instead of @playwright/test: its `expect(locator).toContainText` becomes
+    // `containsText` (polling, the same auto-retrying wait) and localhost:3000 this server.
+    const containsText = (locator: Locator, text: string) =>
+      eventually(async () => ((await locator.textContent()) ?? '').includes(text), true, 15_000, `text ${text}`);
+    const page = await browser.context.newPage();
+    errors.push(recordErrors(page));
+    await page.goto(server.url);
+
+    await page.click('[data-testid="staff-management-button"]');
+
+    await page.click('[data-testid="add-staff-button"]');
+    await page.fill('[data-testid="staff-name"]', 'Test Staff Member');
+    await page.click('[data-testid="save-button"]');
+
+    await containsText(page.locator('[data-testid="staff-list"]'), 'Test Staff Member');
+
+    const secondPage = await page.context().newPage();
+    errors.push(recordErrors(secondPage));
+    await secondPage.goto(server.url);
+
+    await page.click('[data-testid="edit-staff-Test Staff Member"]');
+    await page.fill('[data-testid="staff-name"]', 'Updated Staff Member');
+    await page.click('[data-testid="save-button"]');
+
+    await containsText(secondPage.locator('[data-testid="staff-list"]'), 'Updated Staff Member');
+    // And it is the same member, renamed, with the position a new member starts with.
+    await row(secondPage, 'Updated Staff Member').getByTestId('staff-position').getByText('スタッフ', { exact: true }).waitFor();
+    expect(await row(secondPage, 'Test Staff Member').count()).toBe(0);
+    await page.close();
+    await secondPage.close();
   });
 });

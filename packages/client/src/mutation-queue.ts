@@ -5,6 +5,7 @@ import {
   isShiftAck,
   isShiftConflict,
   type MutationMessage,
+  RETRYABLE_CODES,
   type ShiftAckPayload,
   type ShiftConflictPayload,
 } from '@staff-sync/protocol';
@@ -16,9 +17,6 @@ import { Pacer, type PacerOptions } from './pacer.ts';
 import { ReplyWatch } from './reply-watch.ts';
 import type { Roster } from './roster.ts';
 import type { CellResult, MutationResult, Settling } from './snapshot.ts';
-
-/** Codes after which a mutation is sent again: the server wrote nothing and says to try later. */
-export const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'INTERNAL']);
 
 type Waiter = { resolve: (result: MutationResult | CellResult) => void; reject: (error: StaffSyncError) => void };
 
@@ -247,9 +245,9 @@ export class MutationQueue {
     this.#inFlight.delete(n);
     this.#watch.answered(n);
     const tries = (this.#retries.get(n) ?? 0) + 1;
-    if (RETRYABLE.has(payload.code) && tries <= this.#o.maxRetries) {
+    if (RETRYABLE_CODES.has(payload.code) && tries <= this.#o.maxRetries) {
       this.#retries.set(n, tries);
-      this.retryLater(() => {});
+      this.#retryLater();
       return true;
     }
     this.#o.outbox.remove(n);
@@ -262,12 +260,11 @@ export class MutationQueue {
     return true;
   }
 
-  /** Hold all sending for a backoff delay, run `then`, and go on from the oldest unanswered mutation. */
-  retryLater(then: () => void): void {
+  /** Hold all sending of mutations for a backoff delay, then go on from the oldest unanswered one. */
+  #retryLater(): void {
     if (this.#retryTimer !== undefined) return;
     this.#retryTimer = this.#o.clock.setTimeout(() => {
       this.#retryTimer = undefined;
-      if (this.#o.connected()) then();
       this.pump();
     }, this.#retryBackoff.next() ?? 10_000);
   }

@@ -11,7 +11,7 @@ import {
 } from '@staff-sync/protocol';
 
 /** The member a create will produce, as far as the client can tell before the server answers. */
-export function memberFromCreate(message: Extract<StaffMutationMessage, { type: 'STAFF_CREATE' }>): StaffMember {
+function memberFromCreate(message: Extract<StaffMutationMessage, { type: 'STAFF_CREATE' }>): StaffMember {
   const p = message.payload;
   const status = p.status ?? DEFAULT_STATUS;
   return {

@@ -1,7 +1,13 @@
-import { isShiftAck, isShiftConflict, type MutationMessage, parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
+import {
+  isShiftAck,
+  isShiftConflict,
+  type MutationMessage,
+  parseServerFrame,
+  RETRYABLE_CODES,
+  type ServerMessage,
+} from '@staff-sync/protocol';
 import { claimClientId, hasWebLocks } from './client-identity.ts';
 import { conflictError, refusalError, type StaffSyncError } from './errors.ts';
-import { RETRYABLE } from './mutation-queue.ts';
 import {
   type AckedVersion,
   ackedVersion,
@@ -114,7 +120,7 @@ export class OrphanOutboxes {
           save(entries);
         }
         const answer = await link.request(entry.message);
-        if (!answer || (answer.type === 'ERROR' && RETRYABLE.has(answer.payload.code))) break;
+        if (!answer || (answer.type === 'ERROR' && RETRYABLE_CODES.has(answer.payload.code))) break;
         entries = entries.slice(1);
         save(entries);
         // Only staff changes are in an outbox of this client, so only staff answers come back.

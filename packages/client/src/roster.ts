@@ -1,4 +1,10 @@
-import type { AnyChangeEvent, FullSyncPayload, Period, StaffMember } from '@staff-sync/protocol';
+import {
+  type AnyChangeEvent,
+  applyCompactEvent,
+  type FullSyncPayload,
+  type Period,
+  type StaffMember,
+} from '@staff-sync/protocol';
 
 export type ApplyResult = 'applied' | 'old' | 'gap';
 
@@ -39,13 +45,22 @@ export class Roster {
     this.#synced = true;
   }
 
-  /** Apply the next change event; `gap` when one or more before it are missing. */
+  /**
+   * Apply the next change event; `gap` when one or more before it are missing, or when a compact
+   * event (`staff-sync.v2`) finds the member at another version than the one it applies to.
+   */
   apply(event: AnyChangeEvent): ApplyResult {
     if (event.seq <= this.#seq) return 'old';
     if (event.seq !== this.#seq + 1) return 'gap';
-    this.#seq = event.seq;
     // A change of another collection (a schedule cell) moves the restaurant's seq on all the same.
-    if (event.type !== 'SHIFT_BROADCAST') this.setMember(event.payload.staff);
+    if (event.type !== 'SHIFT_BROADCAST') {
+      const held = this.#members.get(event.payload.staffId);
+      const member = applyCompactEvent(held, event);
+      if (member) this.setMember(member);
+      // Not applicable: newer already held (a CONFLICT's current), or a delete of one not held.
+      else if (!(held && held.version >= event.payload.version) && !(event.type === 'STAFF_DELETE' && !held)) return 'gap';
+    }
+    this.#seq = event.seq;
     return 'applied';
   }
 

@@ -7,6 +7,7 @@ import type {
   ShiftConflictPayload,
 } from '@staff-sync/protocol';
 import { type ScheduleSnapshot, ScheduleStore, ScheduleView } from './schedule-store.ts';
+import type { CellEdit } from './snapshot.ts';
 
 export interface ScheduleSyncOptions {
   /** Send a message on the open transport; undefined when none is open. */
@@ -60,6 +61,28 @@ export class ScheduleSync {
   /** The confirmed version of a cell: the base of an edit that names none. */
   versionOf(staffId: string, dateKey: string): number {
     return this.#store?.versionOf(staffId, dateKey) ?? 0;
+  }
+
+  /** The payload of SHIFT_UPDATE for one cell; the period is named when the cell lies in the kept one. */
+  cellChange(staffId: string, dateKey: string, value: string | null, baseVersion?: number): Record<string, unknown> {
+    const version = baseVersion ?? this.versionOf(staffId, dateKey);
+    const payload: Record<string, unknown> = { staffId, dateKey, shiftValue: value, version };
+    const periodIndex = this.periodIndex;
+    const period = periodIndex === undefined ? undefined : this.#o.periods()[periodIndex];
+    if (period !== undefined && dateKey >= period.startDate && dateKey <= period.endDate) payload.periodIndex = periodIndex;
+    return payload;
+  }
+
+  /** The payload of SHIFT_BULK_UPDATE: many cells of one period, each with its base version. */
+  cellsChange(periodIndex: number, cells: readonly CellEdit[]): Record<string, unknown> {
+    const scheduleData: Record<string, Record<string, string | null>> = {};
+    const versions: Record<string, Record<string, number>> = {};
+    for (const cell of cells) {
+      scheduleData[cell.staffId] = { ...scheduleData[cell.staffId], [cell.dateKey]: cell.value };
+      const version = cell.baseVersion ?? this.versionOf(cell.staffId, cell.dateKey);
+      versions[cell.staffId] = { ...versions[cell.staffId], [cell.dateKey]: version };
+    }
+    return { periodIndex, scheduleData, versions };
   }
 
   /** Take in a server message; true when the cells changed. */

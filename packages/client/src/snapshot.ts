@@ -8,6 +8,7 @@ import type {
   Role,
   StaffMember,
 } from '@staff-sync/protocol';
+import type { ClientState } from './client-state.ts';
 import type { ConnectionState, StateChange } from './connection.ts';
 import type { StaffSyncError } from './errors.ts';
 import { optimisticView } from './optimistic.ts';
@@ -131,38 +132,41 @@ export interface ClientEvents {
   invalidMessage: { message: unknown; reason: string };
 }
 
-export interface SnapshotParts {
-  status: ConnectionState;
-  transport: TransportKind | null;
+/** What the snapshot is derived from besides the state: the parts that keep their own data. */
+export interface SnapshotSources {
   roster: Roster;
   pending: readonly MutationMessage[];
-  pendingCount: number;
-  lastConflict: StaffSyncError | null;
-  lastError: StaffSyncError | null;
-  editors: readonly PresenceEntry[];
-  role: Role | null;
-  clientId: string;
   schedule: ScheduleSnapshot | null;
+  clientId: string;
 }
 
-export function buildSnapshot(
-  previous: StaffSyncSnapshot | undefined,
-  membersChanged: boolean,
-  parts: SnapshotParts,
+/**
+ * The snapshot of `state` (as TanStack Query derives a query's result from its state): `members`
+ * is rebuilt only when `membersRevision` moved since `previous`, so React can compare it cheaply.
+ */
+export function deriveSnapshot(
+  state: ClientState,
+  sources: SnapshotSources,
+  previous?: { state: ClientState; snapshot: StaffSyncSnapshot },
 ): StaffSyncSnapshot {
+  const { roster } = sources;
+  const members =
+    previous && previous.state.membersRevision === state.membersRevision
+      ? previous.snapshot.members
+      : Object.freeze(optimisticView(roster.members, sources.pending));
   return Object.freeze({
-    status: parts.status,
-    transport: parts.transport,
-    synced: parts.roster.synced,
-    members: !previous || membersChanged ? Object.freeze(optimisticView(parts.roster.members, parts.pending)) : previous.members,
-    periods: parts.roster.periods,
-    seq: parts.roster.seq,
-    pendingCount: parts.pendingCount,
-    lastConflict: parts.lastConflict,
-    lastError: parts.lastError,
-    editors: parts.editors,
-    schedule: parts.schedule,
-    role: parts.role,
-    clientId: parts.clientId,
+    status: state.status,
+    transport: state.transport,
+    synced: roster.synced,
+    members,
+    periods: roster.periods,
+    seq: roster.seq,
+    pendingCount: state.pendingCount,
+    lastConflict: state.lastConflict,
+    lastError: state.lastError,
+    editors: state.editors,
+    schedule: sources.schedule,
+    role: state.role,
+    clientId: sources.clientId,
   });
 }

@@ -1,8 +1,8 @@
 import { type StaffSyncClient, StaffSyncError } from '@staff-sync/client';
+import { clientFor, newTab, snapshotWhere, startServerProcess } from '@staff-sync/test-support/client';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from '../../server/test/support/metrics.ts';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess } from './support.ts';
 
 /**
  * Suggested resolutions reach the app (docs/protocol.md "Suggested resolutions"): a CONFLICT's

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { type StaffSyncClient, StaffSyncError } from '@staff-sync/client';
 import type { ChangeEvent } from '@staff-sync/protocol';
+import {
+  clientFor,
+  editedWebSocket,
+  newTab,
+  snapshotWhere,
+  startServerProcess,
+  TestClient,
+  until,
+} from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, editedWebSocket, newTab, snapshotWhere, startServerProcess, TestClient, until } from './support.ts';
 
 /** The client core against a real server process (PGlite in a temporary folder). */
 describe('client core against the real server', () => {

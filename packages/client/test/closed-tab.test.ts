@@ -1,8 +1,8 @@
-import { type AdoptionReport, memoryStorage, type StaffSyncClient } from '@staff-sync/client';
+import { type AdoptionReport, type KeyValueStorage, memoryStorage, type StaffSyncClient } from '@staff-sync/client';
+import { clientFor, snapshotWhere, startServerProcess, TestClient, until } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
-import { clientFor, snapshotWhere, startServerProcess, TestClient, until } from './support.ts';
 
 /**
  * Changes a closed tab left unsent: its outbox stays in localStorage, and another tab of the same
@@ -15,17 +15,42 @@ describe('changes a closed tab left unsent', () => {
   const raws: TestClient[] = [];
   const R1 = '00000000-0000-0000-0000-0000000000a1';
   const R2 = '00000000-0000-0000-0000-0000000000a2';
-  /** A tab of the browser whose localStorage is `local`, signed in to `restaurant` as an editor. */
-  const tab = (local: ReturnType<typeof memoryStorage>, restaurant: string) => {
+  /**
+   * A tab of the browser whose localStorage is `local`, signed in to `restaurant` as an editor.
+   * `scans()` counts the times it looked through the storage for closed tabs' outboxes: a look
+   * starts only after the one before it finished, so three looks prove two whole checks (a
+   * sentinel instead of waiting a while and hoping the checks ran).
+   */
+  const tab = (local: KeyValueStorage, restaurant: string) => {
+    // The app's own key, as a browser's localStorage holds: every look reads key 0, outboxes or not.
+    local.setItem('app:settings', '{}');
+    let scans = 0;
+    const view: KeyValueStorage = {
+      get length() {
+        return local.length;
+      },
+      key: (index) => {
+        if (index === 0) scans++;
+        return local.key?.(index) ?? null;
+      },
+      getItem: (key) => local.getItem(key),
+      setItem: (key, value) => local.setItem(key, value),
+      removeItem: (key) => local.removeItem(key),
+    };
     const c = clientFor(
       server.wsUrl,
-      { session: memoryStorage(), local },
+      { session: memoryStorage(), local: view },
       { orphanCheckMs: 200, getToken: () => hs256Token({ restaurant, role: 'editor' }) },
       clients,
     );
     const reports: AdoptionReport[] = [];
     c.on('adopted', (report) => reports.push(report));
-    return { c, reports };
+    return { c, reports, scans: () => scans };
+  };
+  /** At least two whole checks for closed tabs' outboxes by `t` since now. */
+  const twoChecks = async (t: { scans: () => number }) => {
+    const from = t.scans();
+    await until(() => t.scans() >= from + 3, 15_000, 'two checks for closed tabs');
   };
   const synced = (c: StaffSyncClient) => snapshotWhere(c, (s) => s.synced && s.status === 'connected', 15_000, 'first sync');
   /** Leave changes unsent: disconnect, make them, and keep the promises from failing the test. */
@@ -34,7 +59,6 @@ describe('changes a closed tab left unsent', () => {
     await snapshotWhere(c, (s) => s.status === 'disconnected');
     for (const p of make()) p.catch(() => {});
   };
-  const quietly = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   beforeAll(async () => {
     server = await startServerProcess({ env: { AUTH_JWT_SECRET: TEST_JWT_SECRET } });
@@ -66,7 +90,7 @@ describe('changes a closed tab left unsent', () => {
     const b = tab(local, R1);
     b.c.connect();
     await synced(b.c);
-    await quietly(800); // several checks: tab A is still open (its lock is held), so B leaves them
+    await twoChecks(b); // tab A is still open (its lock is held), so B leaves them
     expect(b.reports).toEqual([]);
     expect(local.getItem(saved)).not.toBeNull();
 
@@ -87,7 +111,7 @@ describe('changes a closed tab left unsent', () => {
     const c = tab(local, R1);
     c.c.connect();
     await synced(c.c);
-    await quietly(500);
+    await twoChecks(c);
     expect(c.reports).toEqual([]);
   });
 
@@ -114,7 +138,7 @@ describe('changes a closed tab left unsent', () => {
     const elsewhere = tab(local, R2);
     elsewhere.c.connect();
     await synced(elsewhere.c);
-    await quietly(800);
+    await twoChecks(elsewhere);
     expect(elsewhere.reports).toEqual([]);
     expect(local.getItem(`staff-sync:outbox:${a.c.clientId}`)).not.toBeNull();
 

@@ -10,10 +10,11 @@ import {
   webSocketTransport,
 } from '@staff-sync/client';
 import { CloseCode } from '@staff-sync/protocol';
+import { clientFor, newTab, snapshotWhere, startServerProcess, until } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
-import { clientFor, manualClock, newTab, snapshotWhere, startServerProcess, until } from './support.ts';
+import { manualClock } from './unit/manual-clock.ts';
 
 /** A port nothing listens on: connections are refused at once. */
 async function closedPort(): Promise<number> {
@@ -25,13 +26,25 @@ async function closedPort(): Promise<number> {
 }
 
 /** Counts opens of the real WebSocket transport. */
-function countingWebSocket(): { factory: TransportFactory; opens: () => number } {
+function countingWebSocket(): { factory: TransportFactory; opens: () => number; closes: () => number } {
   let opens = 0;
+  let closes = 0;
   return {
     opens: () => opens,
+    closes: () => closes,
     factory: (options) => {
       opens++;
-      return webSocketTransport(options);
+      const onClose = options.callbacks.onClose;
+      return webSocketTransport({
+        ...options,
+        callbacks: {
+          ...options.callbacks,
+          onClose: (info) => {
+            closes++;
+            onClose(info);
+          },
+        },
+      });
     },
   };
 }
@@ -110,7 +123,8 @@ describe('connection state machine', () => {
     );
     client.connect();
     await until(() => counting.opens() === 1);
-    await new Promise((r) => setTimeout(r, 200));
+    // The attempt has failed and the client has decided what next (it decides in the close callback).
+    await until(() => counting.closes() === 1, 10_000, 'the failed attempt');
     // Offline: no timer, no attempt, however long we wait.
     expect(clock.timers.size).toBe(0);
     clock.advance(60_000);

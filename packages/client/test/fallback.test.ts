@@ -1,7 +1,7 @@
 import { type StaffSyncClient, type TransportFactory, webSocketTransport } from '@staff-sync/client';
+import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from './support.ts';
 
 /** A proxy that refuses WebSocket upgrades while `blocked` (the real transport otherwise). */
 function blockable(): { factory: TransportFactory; block: (value: boolean) => void } {

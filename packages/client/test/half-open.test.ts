@@ -1,9 +1,10 @@
 import { type StaffSyncClient, type TransportFactory, webSocketTransport } from '@staff-sync/client';
 import type { ChangeEvent } from '@staff-sync/protocol';
+import { clientFor, newTab, quietLogger, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { type SilentProxy, silentProxy } from '@staff-sync/test-support/silent-proxy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { type SilentProxy, silentProxy } from '../../server/test/support/silent-proxy.ts';
-import { clientFor, manualClock, newTab, quietLogger, snapshotWhere, startServerProcess, TestClient } from './support.ts';
+import { manualClock } from './unit/manual-clock.ts';
 
 /** The real WebSocket transport, recording the type of every message the client sends. */
 function recordingWebSocket(sent: string[]): TransportFactory {

@@ -1,7 +1,7 @@
 import { type StaffSyncClient, StaffSyncError } from '@staff-sync/client';
+import { clientFor, newTab, snapshotWhere, startServerProcess } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess } from './support.ts';
 
 /**
  * A form's later saves never conflict with its own earlier ones, online or from the outbox after

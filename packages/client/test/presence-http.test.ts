@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { httpUrlFor, type StaffSyncClient } from '@staff-sync/client';
 import type { ServerMessage } from '@staff-sync/protocol';
+import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from '../../server/test/support/metrics.ts';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess, TestClient } from './support.ts';
 
 type Presence = Extract<ServerMessage, { type: 'PRESENCE' }>;
 
@@ -32,7 +32,22 @@ describe('presence over HTTP (PUT /api/v1/presence)', () => {
 
   const editing = (m: ServerMessage, clientId: string, staffId: string) =>
     m.type === 'PRESENCE' && m.payload.editors.some((e) => e.clientId === clientId && e.staffId === staffId);
-  const presenceSince = (from: number) => watcher.messages.slice(from).filter((m): m is Presence => m.type === 'PRESENCE');
+  /** The PRESENCE messages the watcher got from index `from` up to (not including) index `to`. */
+  const presenceSince = (from: number, to?: number) =>
+    watcher.messages.slice(from, to).filter((m): m is Presence => m.type === 'PRESENCE');
+  /** The watcher names a member of its own (and then none); the index of the PRESENCE naming it. */
+  const sentinelPresence = async (): Promise<number> => {
+    const marker = randomUUID();
+    const from = watcher.messages.length;
+    watcher.send('PRESENCE_SET', { staffId: marker, userName: 'sentinel' });
+    const shown = await watcher.waitFor((m) => watcher.messages.indexOf(m) >= from && editing(m, watcher.clientId, marker));
+    const at = watcher.messages.indexOf(shown);
+    watcher.send('PRESENCE_SET', { staffId: null });
+    await watcher.waitFor(
+      (m) => watcher.messages.indexOf(m) > at && m.type === 'PRESENCE' && !editing(m, watcher.clientId, marker),
+    );
+    return at;
+  };
 
   it('lasts while the client renews it, goes with setEditing(null), and runs out when the client is gone', async () => {
     const client = clientFor(
@@ -48,10 +63,12 @@ describe('presence over HTTP (PUT /api/v1/presence)', () => {
     const shown = await watcher.waitFor<Presence>((m) => editing(m, client.clientId, staffId));
     expect(shown.payload.editors).toContainEqual({ clientId: client.clientId, staffId, userName: 'HTTP の人' });
 
-    // Two leases later it is still there: every PRESENCE since names it.
+    // Two leases later it is still there: every PRESENCE since names it, up to a sentinel (the
+    // watcher's own presence) sent after the two leases, so a late expiry would be seen before it.
     const from = watcher.messages.indexOf(shown) + 1;
-    await new Promise((r) => setTimeout(r, LEASE_MS * 2));
-    expect(presenceSince(from).every((m) => editing(m, client.clientId, staffId))).toBe(true);
+    await new Promise((r) => setTimeout(r, LEASE_MS * 2)); // time for a lease to run out, were it not renewed
+    const sentinel = await sentinelPresence();
+    expect(presenceSince(from, sentinel).every((m) => editing(m, client.clientId, staffId))).toBe(true);
     expect(await metricValue(server.url, 'http_api_presence_leases')).toBe(1);
 
     const beforeNull = watcher.messages.length;
@@ -89,7 +106,9 @@ describe('presence over HTTP (PUT /api/v1/presence)', () => {
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('PUT');
     const from = watcher.messages.length;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(presenceSince(from)).toEqual([]);
+    // A sentinel: the watcher's own presence after the refused requests. PRESENCE goes out in the
+    // order the changes were made, so one from a refused request would arrive before it.
+    const sentinel = await sentinelPresence();
+    expect(presenceSince(from, sentinel)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { StaffSyncClient, StaffSyncError } from '@staff-sync/client';
+import { clientFor, newTab, snapshotWhere, startServerProcess } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { clientFor, newTab, snapshotWhere, startServerProcess } from './support.ts';
 
 /**
  * The schedule in the client, against a real server: a period's cells kept in step, a change shown

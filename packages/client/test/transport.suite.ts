@@ -8,10 +8,10 @@ import {
   parseServerFrame,
   type ServerMessage,
 } from '@staff-sync/protocol';
+import { startServerProcess, TestClient, until } from '@staff-sync/test-support/client';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../server/test/support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from '../../server/test/support/tokens.ts';
-import { startServerProcess, TestClient, until } from './support.ts';
 
 /** One transport under test with everything it reported. */
 class Probe {
@@ -245,7 +245,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       expect(full.payload.full).toBe(true);
       // After a response covering S, the next change event is S+1.
       await writer.request('STAFF_CREATE', { name: 'Right after', position: 'x' });
-      const next = await p.nextChange((m) => m.payload.staff.name === 'Right after');
+      const next = await p.nextChange((m) => m.payload.staff?.name === 'Right after');
       expect(next.seq).toBe((full.seq as number) + 1);
     });
 
@@ -272,12 +272,18 @@ export function transportSuite(name: string, factory: TransportFactory): void {
     it('calls onClose exactly once after close(), and nothing after it', async () => {
       const p = await probe();
       await p.sync();
+      const live = await probe();
+      await live.sync();
       p.transport.close();
       expect(p.closes).toEqual([{ code: 1000, reason: 'client closed', wasOpen: true }]);
       const writer = await raw();
       const count = p.messages.length;
       await writer.request('STAFF_CREATE', { name: 'After close', position: 'x' });
-      await new Promise((r) => setTimeout(r, 300));
+      // A sentinel change after it: once a transport still open has it, the one before reached
+      // every subscriber it was going to (one fan-out pass per change, in seq order).
+      await writer.request('STAFF_CREATE', { name: 'Sentinel', position: 'x' });
+      await live.nextChange((m) => m.payload.staff?.name === 'Sentinel');
+      expect(live.changes().map((m) => m.payload.staff?.name)).toContain('After close');
       expect(p.messages.length).toBe(count);
       p.transport.close();
       expect(p.closes).toHaveLength(1);

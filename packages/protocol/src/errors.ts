@@ -26,6 +26,9 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
 
+/** Codes after which a mutation may be sent again as it was: the server wrote nothing and says to try later. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>([ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL]);
+
 /** Field path (dot notation, e.g. `payload.changes.name`) to a readable message. */
 export type FieldErrors = Record<string, string>;
 

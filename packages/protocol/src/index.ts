@@ -1,4 +1,5 @@
 export * from './assist.ts';
+export * from './compact-events.ts';
 export * from './dialects.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
@@ -8,7 +9,9 @@ export * from './parse.ts';
 export * from './periods.ts';
 export * from './plain-dialect.ts';
 export * from './schedule.ts';
+export * from './schedule-messages.ts';
 export * from './schemas.ts';
+export * from './server-schemas.ts';
 export * from './staff.ts';
 export * from './staff-row.ts';
 export * from './types.ts';

@@ -2,7 +2,8 @@ import * as v from 'valibot';
 import { ErrorCode, type FieldErrors } from './errors.ts';
 import { type InputProblem, messageInputProblems } from './input-guard.ts';
 import { normalizePlain, type PlainContext } from './plain-dialect.ts';
-import { clientPayloadSchemas, envelopeSchema, serverMessageSchema } from './schemas.ts';
+import { clientPayloadSchemas, envelopeSchema } from './schemas.ts';
+import { serverMessageSchema } from './server-schemas.ts';
 import type { ClientMessage, ErrorPayload, ServerMessage } from './types.ts';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };

@@ -1,5 +1,4 @@
 import * as v from 'valibot';
-import { isValidYmd } from './periods.ts';
 
 /** Building blocks of the client-message schemas (schemas.ts), each with the messages a person reads. */
 
@@ -38,15 +37,4 @@ export const objectOnly = <T extends v.GenericSchema>(schema: T, what: string) =
   v.pipe(
     v.custom<v.InferInput<T>>((value) => !Array.isArray(value), `${what} must be an object, not an array`),
     schema,
-  );
-
-/** A calendar date `YYYY-MM-DD` that exists. */
-export const dateKeySchema = (what: string) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.regex(/^\d{4}-\d{2}-\d{2}$/, `${what} must be a date YYYY-MM-DD`),
-    v.check((d) => {
-      const [y, m, day] = d.split('-').map(Number) as [number, number, number];
-      return m >= 1 && m <= 12 && day >= 1 && isValidYmd({ year: y, month: m, day });
-    }, `${what} is not a date that exists`),
   );

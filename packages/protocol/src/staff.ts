@@ -6,6 +6,12 @@ import { STAFF_FIELDS } from './types.ts';
 
 export const DEFAULT_DEPARTMENT = '調理' as const;
 export const DEFAULT_STATUS = '社員' as const;
+/**
+ * What a new member's form starts with. The protocol requires a position on create; a person (or
+ * the plan's own E2E test, which fills only the name) who adds a member without choosing one gets
+ * the common one, and can still change or clear it (clearing it is refused).
+ */
+export const DEFAULT_POSITION = 'スタッフ' as const;
 export const NAME_MAX = 100;
 export const POSITION_MAX = 50;
 export const COLOR_MAX = 32;

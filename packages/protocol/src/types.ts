@@ -8,7 +8,7 @@ import type {
   ShiftSyncRequestPayload,
   ShiftSyncResponsePayload,
   ShiftUpdatePayload,
-} from './schedule.ts';
+} from './schedule-messages.ts';
 
 /** Version of the wire protocol described in docs/protocol.md. */
 export const PROTOCOL_VERSION = 1;
@@ -162,7 +162,11 @@ export type MutationType = MutationMessage['type'];
 
 export interface ChangePayload {
   staffId: string;
-  staff: StaffMember;
+  /**
+   * The whole member after the change. Absent from the compact STAFF_UPDATE and STAFF_DELETE
+   * events a `staff-sync.v2` client gets: it applies `changes` to its copy at `version - 1`.
+   */
+  staff?: StaffMember;
   changes: StaffChanges;
   version: number;
 }

@@ -1,12 +1,12 @@
 import type { StaffSyncClient } from '@staff-sync/client';
 import type { ChangeEvent } from '@staff-sync/protocol';
 import { DirectStaffStore } from '@staff-sync/react';
+import { clientFor, newTab, snapshotWhere, TestClient, until } from '@staff-sync/test-support/client';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase, postgresAvailable } from '@staff-sync/test-support/services';
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientFor, newTab, snapshotWhere, TestClient, until } from '../../client/test/support.ts';
-import { type ServerProcess, startServerProcess } from '../../server/test/support/server-process.ts';
-import { createTestDatabase, postgresAvailable } from '../../server/test/support/services.ts';
 import { postgrestOverSql } from './postgrest-over-sql.ts';
 
 const RESTAURANT = '00000000-0000-0000-0000-000000000001';

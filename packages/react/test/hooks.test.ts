@@ -10,11 +10,11 @@ import {
   useStaffSyncClient,
   useWebSocketStaff,
 } from '@staff-sync/react';
+import { until } from '@staff-sync/test-support/metrics';
+import { startServerProcess } from '@staff-sync/test-support/server-process';
 import { act, createElement, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../server/test/support/metrics.ts';
-import { startServerProcess } from '../../server/test/support/server-process.ts';
 import { cannedSupabase } from './canned-supabase.ts';
 
 interface Seen<T> {

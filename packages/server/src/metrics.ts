@@ -15,6 +15,12 @@ export function createMetrics() {
       help: 'Open WebSocket connections',
       registers,
     }),
+    connectionsOpened: new Counter({
+      name: 'staff_sync_connections_opened_total',
+      help: 'WebSocket connections opened, by dialect (plain, v1, v2): how many clients still speak each during a rollout',
+      labelNames: ['dialect'],
+      registers,
+    }),
     messagesTotal: new Counter({
       name: 'websocket_messages_total',
       help: 'WebSocket messages by direction and type',

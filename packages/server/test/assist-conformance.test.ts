@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AckPayload, ConflictPayload, ShiftAckPayload, ShiftConflictPayload } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { languageOf } from '../src/dispatch/session.ts';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { metricValue } from './support/metrics.ts';
-import { hs256Token, TEST_JWT_SECRET } from './support/tokens.ts';
-import { TestClient } from './support/ws-client.ts';
 
 describe('the language of a suggestion’s reason', () => {
   it('is ?lang= when given, else the best Japanese or English tag of Accept-Language, else Japanese', () => {

@@ -1,9 +1,10 @@
+import { availableDrivers } from '@staff-sync/test-support/drivers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConflict, pruneConflicts, Suggester } from '../src/assist/index.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { decideStream, probe, TestClock } from './support/assist-conflicts.ts';
-import { availableDrivers, openDb } from './support/drivers.ts';
+import { openDb } from './support/open-db.ts';
 
 /** Suggestions and decisions kept in the database (migration 007), on every driver this machine has. */
 

@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode, ErrorCode } from '@staff-sync/protocol';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { es256Token, hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigError, loadConfig } from '../src/config/load.ts';
-import { metricValue } from './support/metrics.ts';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { es256Token, hs256Token, TEST_JWT_SECRET } from './support/tokens.ts';
-import { TestClient } from './support/ws-client.ts';
 
 const APP_ORIGIN = 'https://app.example.com';
 
@@ -79,12 +79,24 @@ describe('sign-in with HS256 tokens (Supabase JWT secret)', () => {
     // An update to B's member through a client of A is refused as unknown: tenants do not share ids.
     const cross = await a1.request('STAFF_UPDATE', { staffId: idB, changes: { name: 'stolen' } });
     expect(cross).toMatchObject({ type: 'ERROR', payload: { code: ErrorCode.NOT_FOUND } });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(a1.changes().map((c) => c.payload.staffId)).toEqual([idA]);
-    expect(a2.changes().map((c) => c.payload.staffId)).toEqual([idA]);
-    expect(b1.changes().map((c) => c.payload.staffId)).toEqual([idB]);
+    // Sentinels: one more change in each tenant. Events arrive in seq order, so once each client
+    // has its tenant's sentinel, anything leaked from the other tenant would be here before it.
+    const sentinelB = (await b1.request('STAFF_CREATE', { name: 'B sentinel', position: '調理' })).payload as { staffId: string };
+    const sentinelA = (await a1.request('STAFF_CREATE', { name: 'A sentinel', position: 'ホール' })).payload as {
+      staffId: string;
+    };
+    for (const [client, id] of [
+      [a1, sentinelA.staffId],
+      [a2, sentinelA.staffId],
+      [b1, sentinelB.staffId],
+    ] as const) {
+      await client.waitFor((m) => m.type === 'STAFF_CREATE' && m.payload.staffId === id);
+    }
+    expect(a1.changes().map((c) => c.payload.staffId)).toEqual([idA, sentinelA.staffId]);
+    expect(a2.changes().map((c) => c.payload.staffId)).toEqual([idA, sentinelA.staffId]);
+    expect(b1.changes().map((c) => c.payload.staffId)).toEqual([idB, sentinelB.staffId]);
     const rosterB = await b1.sync();
-    expect(rosterB.payload.full && rosterB.payload.staffMembers.map((m) => m.id)).toEqual([idB]);
+    expect(rosterB.payload.full && rosterB.payload.staffMembers.map((m) => m.id).sort()).toEqual([idB, sentinelB.staffId].sort());
     await Promise.all([a1.close(), a2.close(), b1.close()]);
   });
 

@@ -1,8 +1,8 @@
+import { waitFor } from '@staff-sync/test-support/delivery';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { ResilientClient } from '@staff-sync/test-support/resilient-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from './support/delivery.ts';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { metricValue } from './support/metrics.ts';
-import { ResilientClient } from './support/resilient-client.ts';
 
 const RESTAURANT = '00000000-0000-0000-0000-000000000001'; // sign-in off: everyone's restaurant
 const [driver] = (await availableDrivers()).reverse(); // PostgreSQL where there is one: a SQL session beside the server

@@ -112,7 +112,7 @@ describe('CLI', () => {
   }, 180_000); // four processes, each opening the embedded database: slow on a loaded machine
 
   it('refuses to open an embedded database another process is using', async () => {
-    const { startServerProcess } = await import('./support/server-process.ts');
+    const { startServerProcess } = await import('@staff-sync/test-support/server-process');
     const server = await startServerProcess();
     try {
       const result = run(['export'], { DATA_DIR: server.dataDir });

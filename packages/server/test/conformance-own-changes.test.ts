@@ -1,7 +1,7 @@
 import type { StaffMember } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /**
  * Guarantee 6 over a real socket, on every driver: a stale edit is measured against what others

@@ -1,11 +1,12 @@
 import { envelope, type MutationMessage } from '@staff-sync/protocol';
+import { availableDrivers } from '@staff-sync/test-support/drivers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncEngine } from '../src/engine/sync-engine.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics, type Metrics } from '../src/metrics.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
-import { availableDrivers, openDb } from './support/drivers.ts';
+import { openDb } from './support/open-db.ts';
 
 type Open = () => Promise<{ db: Db; close: () => Promise<void> }>;
 

@@ -1,11 +1,11 @@
+import { connectAll, databaseState, rosterDifferences, waitFor } from '@staff-sync/test-support/delivery';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { ResilientClient } from '@staff-sync/test-support/resilient-client';
+import { nginxAvailable } from '@staff-sync/test-support/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './support/cluster.ts';
-import { connectAll, databaseState, rosterDifferences, waitFor } from './support/delivery.ts';
-import { metricValue } from './support/metrics.ts';
 import { HoldWatch, outageFigures, startTimedWriters } from './support/outage.ts';
 import { type PgCluster, pgBinAvailable, startPgCluster } from './support/pg-cluster.ts';
-import { ResilientClient } from './support/resilient-client.ts';
-import { nginxAvailable } from './support/services.ts';
 
 const RESTAURANT = '00000000-0000-0000-0000-000000000001'; // sign-in off: everyone's restaurant
 const CLIENTS = 20;

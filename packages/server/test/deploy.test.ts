@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@staff-sync/test-support/nginx';
+import { TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -11,8 +13,6 @@ import { loadConfig } from '../src/config/load.ts';
 import { SETTINGS } from '../src/config/settings.ts';
 import { docker, dockerUnavailable } from './support/docker.ts';
 import { buildStages, ignoreFilter, listFiles, parseDockerfile, readIgnoreFile } from './support/dockerfile.ts';
-import { freePort } from './support/nginx.ts';
-import { TEST_JWT_SECRET } from './support/tokens.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEPLOY = join(ROOT, 'deploy');

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StaffMember } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { metricValue } from './support/metrics.ts';
+import { badInputCases } from './support/bad-input-cases.ts';
 import { PlainClient } from './support/plain-client.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /**
  * The two dialects (docs/protocol.md, "Dialects"), each row over a real socket, on every driver:
@@ -167,6 +168,20 @@ for (const driver of await availableDrivers()) {
       expect(
         await metricValue(env.server.url, 'staff_operations_total', { operation: 'invalid', status: 'error' }),
       ).toBeGreaterThanOrEqual(5); // the frames refused before they became messages
+    });
+
+    it('refuses every bad-input case of the staff-sync.v1 conformance suite in the plain dialect too', async () => {
+      const client = await plain();
+      const before = await rosterNames();
+      for (const [i, bad] of badInputCases().entries()) {
+        const expected = bad.plain ?? bad;
+        client.send({ ...hookMessage(bad.type, bad.payload), sequenceNumber: 100 + i });
+        const error = await client.waitFor((m) => m.type === 'ERROR' && m.payload.sequenceNumber === 100 + i);
+        expect(error.payload, `${bad.type} ${JSON.stringify(bad.payload)}`).toMatchObject({ code: expected.code });
+        if (expected.field) expect(Object.keys((error.payload.details as object) ?? {})).toContain(expected.field);
+        expect(String(error.payload.error).length).toBeGreaterThan(10);
+      }
+      expect(await rosterNames()).toEqual(before);
     });
 
     it('answers SYNC_REQUEST with the members active in the period, and SYNC_ALL_PERIODS_REQUEST per period', async () => {

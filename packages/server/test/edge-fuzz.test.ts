@@ -1,12 +1,12 @@
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
 import { type FrameCase, frameCorpus } from './support/fuzz-frames.ts';
 import { type HttpCase, httpCorpus } from './support/fuzz-http.ts';
 import { seededRng } from './support/fuzz-payloads.ts';
-import { metricValue } from './support/metrics.ts';
 import { PlainClient } from './support/plain-client.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** Replay a failure with FUZZ_SEED=<seed>; each run prints the seed it used. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_251_122);

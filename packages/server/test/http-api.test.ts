@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import type { AckPayload, ChangeEvent, Envelope, ServerMessage } from '@staff-sync/protocol';
+import { metricValue, until } from '@staff-sync/test-support/metrics';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, until } from './support/metrics.ts';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** What one server-sent-events stream delivered: raw text, and the events in it. */
 function openStream(url: string, headers: Record<string, string> = {}) {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, type ShiftMutationMessage, type StaffMutationMessage } from '@staff-sync/protocol';
+import { availableDrivers, type Driver } from '@staff-sync/test-support/drivers';
+import { createTestDatabase } from '@staff-sync/test-support/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMutation } from '../src/engine/apply-mutation.ts';
 import { shiftCollection } from '../src/engine/collections/shift.ts';
@@ -9,8 +11,6 @@ import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
 import { openPgliteDb } from '../src/storage/pglite-db.ts';
 import { openPostgresDb } from '../src/storage/postgres-db.ts';
-import { availableDrivers, type Driver } from './support/drivers.ts';
-import { createTestDatabase } from './support/services.ts';
 
 const OPTIONS = { changelogRetentionHours: 168, dedupeRetentionHours: 720 };
 const drivers = await availableDrivers();

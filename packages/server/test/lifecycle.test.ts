@@ -1,6 +1,6 @@
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** Restarts, graceful shutdown and crashes: data, seq and ACKed mutations survive all three. */
 for (const driver of await availableDrivers()) {

@@ -1,7 +1,7 @@
+import { startServerProcess } from '@staff-sync/test-support/server-process';
+import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { describe, expect, it } from 'vitest';
-import { startServerProcess } from './support/server-process.ts';
-import { hs256Token, TEST_JWT_SECRET } from './support/tokens.ts';
-import { TestClient } from './support/ws-client.ts';
 
 interface LogLine {
   level: number;

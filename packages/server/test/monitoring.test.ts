@@ -3,10 +3,10 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROMTOOL_BIN, promtoolAvailable } from '@staff-sync/test-support/services';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../src/metrics.ts';
-import { PROMTOOL_BIN, promtoolAvailable } from './support/services.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 const PROMETHEUS = join(DEPLOY, 'prometheus');

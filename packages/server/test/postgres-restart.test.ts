@@ -1,7 +1,7 @@
+import { waitFor } from '@staff-sync/test-support/delivery';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDb } from '../src/storage/postgres-db.ts';
-import { waitFor } from './support/delivery.ts';
 import { type PgCluster, pgBinAvailable, startPgCluster } from './support/pg-cluster.ts';
 
 const ready = await pgBinAvailable();

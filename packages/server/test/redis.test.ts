@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerMessage } from '@staff-sync/protocol';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from '@staff-sync/test-support/services';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from './support/metrics.ts';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { createTestDatabase, postgresAvailable, REDIS_TEST_URL, redisAvailable } from './support/services.ts';
-import { TestClient } from './support/ws-client.ts';
 
 const ready = (await postgresAvailable()) && (await redisAvailable());
 const PRESENCE_TTL_MS = 2000;
@@ -114,13 +114,20 @@ describe.skipIf(!ready)('replicas sharing Redis', () => {
       await new Promise((r) => setTimeout(r, 600));
       await put(i % 2 === 0 ? r2 : r1);
     }
-    // One replica's lease ran out meanwhile; the other's renewal kept the entry: no gap.
+    // One replica's lease ran out meanwhile; the other's renewal kept the entry: no gap, up to a
+    // sentinel (the watcher's own presence, set after the last renewal).
+    const marker = randomUUID();
+    const beforeSentinel = watcher.messages.length;
+    watcher.send('PRESENCE_SET', { staffId: marker });
+    const sentinel = await presenceAfter(watcher, beforeSentinel, (e) => e.some((x) => x.staffId === marker));
     expect(
       watcher.messages
-        .slice(from)
+        .slice(from, watcher.messages.indexOf(sentinel))
         .filter(isPresence)
         .every((m) => named(m.payload.editors)),
     ).toBe(true);
+    expect(named(sentinel.payload.editors)).toBe(true);
+    watcher.send('PRESENCE_SET', { staffId: null });
     const stopped = watcher.messages.length;
     await presenceAfter(watcher, stopped, (e) => !named(e));
     await watcher.close();

@@ -1,10 +1,17 @@
 import { CloseCode } from '@staff-sync/protocol';
+import {
+  connectAll,
+  databaseState,
+  isContiguous,
+  rosterDifferences,
+  startWriters,
+  waitFor,
+} from '@staff-sync/test-support/delivery';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import { ResilientClient } from '@staff-sync/test-support/resilient-client';
+import { nginxAvailable, postgresAvailable } from '@staff-sync/test-support/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './support/cluster.ts';
-import { connectAll, databaseState, isContiguous, rosterDifferences, startWriters, waitFor } from './support/delivery.ts';
-import { metricValue } from './support/metrics.ts';
-import { ResilientClient } from './support/resilient-client.ts';
-import { nginxAvailable, postgresAvailable } from './support/services.ts';
 
 const RESTAURANT = '00000000-0000-0000-0000-000000000001'; // sign-in off: everyone's restaurant
 const CLIENTS = 300;

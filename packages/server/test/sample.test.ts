@@ -1,7 +1,7 @@
 import type { ShiftSyncResponsePayload } from '@staff-sync/protocol';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /** The sample restaurant a newcomer is offered: `serve --sample`, or POST /api/v1/sample from the empty screen. */
 describe('the sample restaurant', () => {

@@ -6,10 +6,10 @@ import type {
   ShiftConflictPayload,
   ShiftSyncResponsePayload,
 } from '@staff-sync/protocol';
+import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDrivers, type DriverServer, serverOn } from './support/drivers.ts';
 import { PlainClient } from './support/plain-client.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /**
  * The schedule's messages (docs/protocol.md, "The shift schedule") over real sockets, both

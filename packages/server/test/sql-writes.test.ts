@@ -1,7 +1,7 @@
+import { serverOn } from '@staff-sync/test-support/drivers';
+import { postgresAvailable } from '@staff-sync/test-support/services';
+import { TestClient } from '@staff-sync/test-support/ws-client';
 import { describe, expect, it } from 'vitest';
-import { serverOn } from './support/drivers.ts';
-import { postgresAvailable } from './support/services.ts';
-import { TestClient } from './support/ws-client.ts';
 
 /**
  * Writes that bypass the server (a SQL console, the old Supabase path) are versioned and broadcast
@@ -42,7 +42,9 @@ describe.runIf(await postgresAvailable())('writes made straight in the database 
       await env.query(`insert into staff (restaurant_id, name, position) values ($1, 'SQL 花子', '洗い場')`, [
         '00000000-0000-0000-0000-000000000001',
       ]);
-      await watcher.waitFor((m) => m.type === 'STAFF_CREATE' && m.clientId === 'database' && m.payload.staff.name === 'SQL 花子');
+      await watcher.waitFor(
+        (m) => m.type === 'STAFF_CREATE' && m.clientId === 'database' && m.payload.staff?.name === 'SQL 花子',
+      );
       await env.query(`delete from staff where id = $1`, [staffId]);
       await watcher.waitFor((m) => m.type === 'STAFF_DELETE' && m.payload.staffId === staffId && m.clientId === 'database');
       const seqs = watcher.changes().map((c) => c.seq);

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 
 /** A raw GET: fetch() folds `..` out of a URL before sending it, a browser-less attacker does not. */
 function rawGet(port: number, path: string, headers: Record<string, string> = {}, method = 'GET') {

@@ -1,8 +1,8 @@
+import { postgresAvailable } from '@staff-sync/test-support/services';
 import { describe, it } from 'vitest';
 import { defineScheduleSuite } from './schedule.suite.ts';
 import { defineStorageSuite } from './storage.suite.ts';
-import { openDb } from './support/drivers.ts';
-import { postgresAvailable } from './support/services.ts';
+import { openDb } from './support/open-db.ts';
 
 if (await postgresAvailable()) {
   defineStorageSuite('PostgreSQL', () => openDb('postgres', 'storage'));

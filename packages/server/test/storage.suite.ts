@@ -411,7 +411,7 @@ export function defineStorageSuite(name: string, open: () => Promise<{ db: Db; c
         await until(() => seen.length === 5);
         expect(dropped).toBeGreaterThan(0);
         expect(seen.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5]);
-        expect(seen.map((c) => staffChange(c).staff.name)).toEqual(['Taro', 'B', 'C', 'D', 'E']);
+        expect(seen.map((c) => staffChange(c).staff?.name)).toEqual(['Taro', 'B', 'C', 'D', 'E']);
         await feed.stop();
       });
 

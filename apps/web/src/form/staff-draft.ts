@@ -1,5 +1,6 @@
 import {
   DEFAULT_DEPARTMENT,
+  DEFAULT_POSITION,
   DEFAULT_STATUS,
   type Department,
   type EmploymentStatus,
@@ -48,7 +49,7 @@ export const emptyYmd = (): YmdDraft => ({ year: '', month: '', day: '' });
 export function draftOf(member: FormFields | undefined): StaffDraft {
   return {
     name: member?.name ?? '',
-    position: member?.position ?? '',
+    position: member?.position ?? DEFAULT_POSITION,
     department: member?.department ?? DEFAULT_DEPARTMENT,
     status: member?.status ?? DEFAULT_STATUS,
     startPeriod: ymdDraftOf(member?.startPeriod ?? null),

@@ -1,5 +1,6 @@
 import { NAME_MAX, POSITION_MAX } from '@staff-sync/protocol';
 import type { Messages } from './ja.ts';
+import { scheduleEn } from './schedule-en.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const monthOf = (date: string) => MONTHS[Number(date.slice(5, 7)) - 1] ?? date;
@@ -7,7 +8,7 @@ const monthOf = (date: string) => MONTHS[Number(date.slice(5, 7)) - 1] ?? date;
 /** Every string of the app in English, by the same keys as `ja.ts`. */
 export const en: Messages = {
   lang: 'en',
-  appTitle: 'Staff management',
+  appTitle: 'Shift schedule',
   switchLanguage: '日本語',
   switchLanguageLabel: '日本語に切り替え',
   you: (name) => `You: ${name}`,
@@ -135,4 +136,6 @@ export const en: Messages = {
     suggested: 'suggested',
     confidence: (percent) => `confidence ${percent}%`,
   },
+
+  schedule: scheduleEn,
 };

@@ -1,9 +1,10 @@
 import { NAME_MAX, POSITION_MAX } from '@staff-sync/protocol';
+import { scheduleJa } from './schedule-ja.ts';
 
 /** Every string of the app in Japanese (the default). `en.ts` has the same keys. */
 export const ja = {
   lang: 'ja',
-  appTitle: 'スタッフ管理',
+  appTitle: 'シフト管理',
   switchLanguage: 'English',
   switchLanguageLabel: 'Switch to English',
   you: (name: string) => `あなた: ${name}`,
@@ -136,6 +137,8 @@ export const ja = {
     suggested: 'おすすめ',
     confidence: (percent: number) => `確からしさ ${percent}%`,
   },
+
+  schedule: scheduleJa,
 };
 
 export type Messages = typeof ja;

@@ -13,7 +13,7 @@ export interface CalibrationOptions {
   priorWeight: number;
 }
 
-export const DEFAULT_CALIBRATION: CalibrationOptions = { bins: 10, priorWeight: 4 };
+const DEFAULT_CALIBRATION: CalibrationOptions = { bins: 10, priorWeight: 4 };
 
 interface Bin {
   n: number;
@@ -126,7 +126,7 @@ export interface Reliability {
   ece: number;
 }
 
-export const RELIABILITY_EDGES = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
+const RELIABILITY_EDGES = [0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
 
 /** Bins of stated confidence against the share that was right. */
 export function reliabilityTable(

@@ -52,7 +52,7 @@ export function isDatabase(edit: Edit): boolean {
 const MINUTE = 60_000;
 
 /** How long before the stale edit the other one was made, in a few buckets. */
-export function gapBucket(mine: Edit, theirs: Edit): string {
+function gapBucket(mine: Edit, theirs: Edit): string {
   const gap = Math.abs(Date.parse(mine.at) - Date.parse(theirs.at));
   if (!Number.isFinite(gap)) return 'unknown';
   if (gap < MINUTE) return '<1m';
@@ -63,7 +63,7 @@ export function gapBucket(mine: Edit, theirs: Edit): string {
 }
 
 /** What an edit did to the base value, in words the model and the reasons share. */
-export function changeKind(kind: FieldKind, field: string, base: unknown, value: unknown): string {
+function changeKind(kind: FieldKind, field: string, base: unknown, value: unknown): string {
   switch (kind) {
     case 'cell':
       return `cell:${cellCategory(base)}>${cellCategory(value)}`;

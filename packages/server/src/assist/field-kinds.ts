@@ -20,8 +20,8 @@ const STAFF_KINDS: Record<string, FieldKind> = {
 };
 
 /** The collection of schedule cells: one cell per (restaurant, member, date), any field name. */
-export const SHIFT_COLLECTION = 'shift';
-export const STAFF_COLLECTION = 'staff';
+const SHIFT_COLLECTION = 'shift';
+const STAFF_COLLECTION = 'staff';
 
 export function fieldKind(collection: string, field: string): FieldKind {
   if (collection === SHIFT_COLLECTION) return 'cell';
@@ -54,7 +54,7 @@ export function cellCategory(value: unknown): CellCategory {
   return 'custom';
 }
 
-export function isYmd(value: unknown): value is YMD {
+function isYmd(value: unknown): value is YMD {
   return (
     typeof value === 'object' &&
     value !== null &&

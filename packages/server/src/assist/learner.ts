@@ -12,7 +12,7 @@ import type { Choice, ConflictInput, FieldSuggestion } from './types.ts';
  */
 
 /** How often each objective rule is expected to be taken before any override is seen. */
-export const RULE_PRIORS: Record<string, number> = { same: 0.99, contained: 0.97, merged: 0.95, unchanged: 0.93 };
+const RULE_PRIORS: Record<string, number> = { same: 0.99, contained: 0.97, merged: 0.95, unchanged: 0.93 };
 
 /** Step size of the per-restaurant offset, and its pull back toward zero per decision. */
 const OFFSET_RATE = 0.2;

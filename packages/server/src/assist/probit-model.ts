@@ -13,7 +13,7 @@ export interface Feature {
 }
 
 /** Prior variances by feature family (the letters a feature's name starts with; `*`: any other). */
-export type FamilyVariances = Record<string, number>;
+type FamilyVariances = Record<string, number>;
 
 export interface ModelOptions {
   /** Prior variance of a global weight. 0 for a family: restaurant-only (a person belongs to one restaurant). */
@@ -27,7 +27,7 @@ export interface ModelOptions {
   restaurantDrift: number;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
+const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   globalVariance: { '*': 1, decider: 0 },
   restaurantVariance: { '*': 1 },
   beta: 0.5,
@@ -173,7 +173,7 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-export function normalCdf(x: number): number {
+function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2);
 }
 

@@ -26,7 +26,7 @@ export interface ReasonContext {
 }
 
 /** Below this many recorded decisions the reason says the suggestion follows all restaurants. */
-export const FEW_DECISIONS = 5;
+const FEW_DECISIONS = 5;
 
 const FIELD_LABELS: Record<Language, Record<string, string>> = {
   ja: {
@@ -65,7 +65,7 @@ const CELL_LABELS: Record<Language, Record<string, string>> = {
   en: { off: 'off', working: 'working', custom: 'a custom value', cleared: 'empty' },
 };
 
-export function fieldLabel(language: Language, collection: string, field: string): string {
+function fieldLabel(language: Language, collection: string, field: string): string {
   if (collection === 'shift') return FIELD_LABELS[language].shift!;
   return FIELD_LABELS[language][field] ?? field;
 }

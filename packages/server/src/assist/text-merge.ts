@@ -115,7 +115,7 @@ function commonLength(a: string[], b: string[]): number {
  * `via` lies on a shortest edit path from `from` to `to`: `to` could have been made by editing
  * `via` without undoing any of `from -> via`, so the edit `from -> via` is already in `to`.
  */
-export function liesBetween(from: string[], via: string[], to: string[]): boolean {
+function liesBetween(from: string[], via: string[], to: string[]): boolean {
   const first = indelDistance(from, via);
   return first > 0 && first + indelDistance(via, to) === indelDistance(from, to);
 }

@@ -55,7 +55,7 @@ const fieldName = v.pipe(
   v.regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a field name must be a letter and up to 39 letters, digits or _'),
 );
 
-export const conflictInputSchema = v.object(
+const conflictInputSchema = v.object(
   {
     restaurantId: text('restaurantId', 200),
     collection: v.pipe(
@@ -86,7 +86,7 @@ export const conflictInputSchema = v.object(
   'a conflict must be an object',
 );
 
-export const decisionInputSchema = v.object(
+const decisionInputSchema = v.object(
   {
     restaurantId: text('restaurantId', 200),
     conflictId: text('conflictId', 200),

@@ -21,7 +21,7 @@ export type JwtSettings = Pick<
 const JWKS_ALGORITHMS = ['ES256', 'RS256'];
 
 /** A token from the `token` query parameter (browsers cannot set headers on a WebSocket) or `Authorization: Bearer`. */
-export function tokenOf(request: IncomingMessage, url: URL): string | undefined {
+function tokenOf(request: IncomingMessage, url: URL): string | undefined {
   const fromQuery = url.searchParams.get('token');
   if (fromQuery) return fromQuery;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
@@ -29,7 +29,7 @@ export function tokenOf(request: IncomingMessage, url: URL): string | undefined 
 }
 
 /** `a.b.c` of a claims object; undefined when any step is missing. */
-export function claimAt(claims: JWTPayload, path: string): unknown {
+function claimAt(claims: JWTPayload, path: string): unknown {
   let value: unknown = claims;
   for (const step of path.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, step)) return undefined;

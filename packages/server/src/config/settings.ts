@@ -6,7 +6,7 @@ import { CONFLICT_STRATEGIES, ROLES } from '@staff-sync/protocol';
  * from it (scripts/config-table.ts) and `staff-sync --help` prints it.
  */
 
-export type Kind = 'int' | 'number' | 'string' | 'bool' | 'enum' | 'url' | 'list' | 'secret';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'enum' | 'url' | 'list' | 'secret';
 
 export interface Setting<T = unknown> {
   env: string;

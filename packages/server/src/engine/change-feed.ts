@@ -9,7 +9,7 @@ import type { ChangeRecord } from './collections/collection.ts';
 import { changeRecordOf } from './collections/index.ts';
 import { FeedPoller } from './feed-poller.ts';
 
-export const CHANGES_CHANNEL = 'staff_sync_changes';
+const CHANGES_CHANNEL = 'staff_sync_changes';
 
 type Listener = (change: ChangeRecord) => void;
 

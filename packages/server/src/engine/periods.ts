@@ -13,7 +13,7 @@ export interface PeriodSettings {
  * The default periods: from PERIODS_START to `periodsAhead` periods past the one containing
  * `today`. Index 0 stays the same period over time, so a client's period index keeps its meaning.
  */
-export function defaultPeriodsUntil(settings: PeriodSettings, today: Date): Period[] {
+function defaultPeriodsUntil(settings: PeriodSettings, today: Date): Period[] {
   const [year, month] = settings.periodsStart.split('-').map(Number) as [number, number];
   // The period containing today started this month if today is the 21st or later, else last month.
   let y = today.getFullYear();

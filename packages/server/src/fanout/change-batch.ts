@@ -9,6 +9,8 @@ export interface HubEvent {
   bytes: number;
   /** As plain-dialect clients get it, built the first time one needs it (default: `text`). */
   plain?: () => string;
+  /** As `staff-sync.v2` clients get it (compact), built the first time one needs it (default: `text`). */
+  compact?: () => string;
   /** The collection the change is of (`staff`, `shift`). */
   collection?: string;
   /** Set when the change is one of a bulk change (plain clients get a bulk as one message). */
@@ -16,8 +18,11 @@ export interface HubEvent {
 }
 
 /** The event's text in a dialect. */
-export const eventText = (event: HubEvent, dialect: Dialect): string =>
-  dialect === 'plain' && event.plain ? event.plain() : event.text;
+export function eventText(event: HubEvent, dialect: Dialect): string {
+  if (dialect === 'plain' && event.plain) return event.plain();
+  if (dialect === 'v2' && event.compact) return event.compact();
+  return event.text;
+}
 
 /**
  * The change events of one restaurant gathered in one fan-out pass, in seq order. Its frame (one
@@ -28,7 +33,8 @@ export const eventText = (event: HubEvent, dialect: Dialect): string =>
 export class ChangeBatch {
   readonly events: readonly HubEvent[];
   readonly bytes: number;
-  #frame: Buffer | undefined;
+  /** The frame per dialect that takes whole batches (`v1`, `v2`), built at most once each. */
+  readonly #frames = new Map<Dialect, Buffer>();
   #sse: string | undefined;
 
   constructor(events: readonly HubEvent[]) {
@@ -44,11 +50,14 @@ export class ChangeBatch {
     return (this.events[this.events.length - 1] as HubEvent).seq;
   }
 
-  frame(): Buffer {
-    this.#frame ??= Buffer.from(
-      this.events.length === 1 ? (this.events[0] as HubEvent).text : `[${this.events.map((e) => e.text).join(',')}]`,
-    );
-    return this.#frame;
+  frame(dialect: Dialect = 'v1'): Buffer {
+    let frame = this.#frames.get(dialect);
+    if (!frame) {
+      const texts = this.events.map((e) => eventText(e, dialect));
+      frame = Buffer.from(texts.length === 1 ? (texts[0] as string) : `[${texts.join(',')}]`);
+      this.#frames.set(dialect, frame);
+    }
+    return frame;
   }
 
   /** The same events as server-sent events (`id: seq`, `data: event`), built at most once. */

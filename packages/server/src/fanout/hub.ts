@@ -1,4 +1,4 @@
-import { type ServerMessage, toPlainMessage } from '@staff-sync/protocol';
+import { type AnyChangeEvent, type ServerMessage, toCompactEvent, toPlainMessage } from '@staff-sync/protocol';
 import type { Session } from '../dispatch/session.ts';
 import { toChangeEvent } from '../engine/change-event.ts';
 import type { ChangeFeed } from '../engine/change-feed.ts';
@@ -117,11 +117,13 @@ export class Hub {
     const event = toChangeEvent(change);
     const text = JSON.stringify(event);
     let plain: string | undefined;
+    let compact: string | undefined;
     room.pending.push({
       seq: change.seq,
       text,
       bytes: Buffer.byteLength(text),
       plain: () => (plain ??= JSON.stringify(toPlainMessage(event))),
+      compact: () => (compact ??= JSON.stringify(toCompactEvent(event as AnyChangeEvent))),
       collection: change.collection,
       bulk: change.bulk,
     });

@@ -26,7 +26,7 @@ export interface BackupHeader {
   tables: string[];
 }
 
-export interface BackupFooter {
+interface BackupFooter {
   end: true;
   counts: Record<string, number>;
 }

@@ -31,7 +31,7 @@ export interface CollectionSpec {
   lastActive: string;
 }
 
-export const STAFF: CollectionSpec = {
+const STAFF: CollectionSpec = {
   name: 'staff',
   table: 'staff',
   key: 't.id::text',
@@ -54,7 +54,7 @@ export const STAFF: CollectionSpec = {
 };
 
 /** The schedule's cells: one row per (restaurant, member, date); a cleared cell keeps its row. */
-export const SHIFT: CollectionSpec = {
+const SHIFT: CollectionSpec = {
   name: 'shift',
   table: 'schedule_cells',
   key: `t.staff_id::text || '/' || to_char(t.date, 'YYYY-MM-DD')`,

@@ -20,14 +20,14 @@ import {
  * writer waits for. What retention pruning (or adopting an existing table) took out of the log
  * cannot be proven either way: that is reported as a note, never as a finding.
  */
-export interface Problem {
+interface Problem {
   restaurantId: string;
   /** A collection's name, `seq` or `dedupe`. */
   area: string;
   message: string;
 }
 
-export interface RestaurantSummary {
+interface RestaurantSummary {
   restaurantId: string;
   counter: number;
   log: { rows: number; from: number | null; to: number | null };

@@ -14,7 +14,7 @@ import { SNAPSHOT_TABLES } from './collections.ts';
  * of the backup and the change log is not written twice); the counters come back with them, so
  * clients that reconnect resume by sinceSeq from the log.
  */
-export class RestoreError extends Error {}
+class RestoreError extends Error {}
 
 const BATCH = 500;
 

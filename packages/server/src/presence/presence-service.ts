@@ -34,5 +34,3 @@ export interface PresenceService {
   greet(member: PresenceMember): void;
   stop(): void;
 }
-
-export type { PresenceEntry };

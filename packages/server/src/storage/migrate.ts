@@ -6,12 +6,12 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** Any constant: replicas starting together take turns running migrations. */
 const MIGRATION_LOCK_KEY = 72_410_915;
 
-export interface Migration {
+interface Migration {
   name: string;
   sql: string;
 }
 
-export async function loadMigrations(): Promise<Migration[]> {
+async function loadMigrations(): Promise<Migration[]> {
   const names = (await readdir(MIGRATIONS_DIR)).filter((n) => n.endsWith('.sql')).sort();
   return Promise.all(names.map(async (name) => ({ name, sql: await readFile(MIGRATIONS_DIR + name, 'utf8') })));
 }

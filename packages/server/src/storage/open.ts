@@ -12,7 +12,7 @@ export interface OpenOptions {
   onListenRetry?: (error: unknown, retryInMs: number) => void;
 }
 
-export class DataDirLockedError extends Error {}
+class DataDirLockedError extends Error {}
 
 function isAlive(pid: number): boolean {
   try {

@@ -2,7 +2,7 @@ import type { ConflictInput, Edit, FieldValues, Suggester } from '../../src/assi
 
 /** Conflicts and habits for the assisted-resolution tests, with a clock the tests move. */
 
-export const T0 = Date.parse('2026-03-02T09:00:00Z');
+const T0 = Date.parse('2026-03-02T09:00:00Z');
 const MINUTE = 60_000;
 
 export const people = {

@@ -1,6 +1,6 @@
-import { freePort, type NginxProcess, startNginx } from './nginx.ts';
-import { type ServerProcess, startServerProcess } from './server-process.ts';
-import { createTestDatabase } from './services.ts';
+import { freePort, type NginxProcess, startNginx } from '@staff-sync/test-support/nginx';
+import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { createTestDatabase } from '@staff-sync/test-support/services';
 
 /**
  * N server replicas on one PostgreSQL database behind nginx (deploy/nginx/websocket.conf), all on

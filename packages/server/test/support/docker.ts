@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
  * it from Debian's packages, and .ci/docker.sh runs that before the tests). Elsewhere the tests
  * fall back to running the Dockerfile's steps as plain commands (support/dockerfile.ts).
  */
-export const DOCKER_BIN = process.env.DOCKER_BIN ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
+const DOCKER_BIN = process.env.DOCKER_BIN ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
 
 export function docker(args: string[], timeoutMs = 600_000) {
   return spawnSync(DOCKER_BIN, args, { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, DOCKER_BUILDKIT: '1' } });

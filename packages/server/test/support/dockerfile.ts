@@ -8,7 +8,7 @@ import { basename, join, relative } from 'node:path';
  * .dockerignore) or from an earlier stage, RUN runs the command there with the stage's ENV.
  * Anything else the file uses is an error, so the test cannot silently skip a step.
  */
-export interface Instruction {
+interface Instruction {
   keyword: string;
   args: string;
 }
@@ -42,7 +42,7 @@ export function parseDockerfile(text: string): Stage[] {
 }
 
 /** `KEY=value KEY2=value2` (values may be quoted). */
-export function parseEnv(args: string): Record<string, string> {
+function parseEnv(args: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const match of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|\S*)/g))
     env[match[1] as string] = match[3] ?? match[2] ?? '';

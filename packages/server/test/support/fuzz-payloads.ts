@@ -210,12 +210,12 @@ const UNKNOWN_FIELDS = [
 
 export const clone = <T>(value: T): T => structuredClone(value);
 
-export function nodeAt(root: Record<string, unknown>, path: string[]): Record<string, unknown> {
+function nodeAt(root: Record<string, unknown>, path: string[]): Record<string, unknown> {
   let node = root;
   for (const key of path) node = node[key] as Record<string, unknown>;
   return node;
 }
-export function setAt(root: Record<string, unknown>, path: string[], value: unknown): void {
+function setAt(root: Record<string, unknown>, path: string[], value: unknown): void {
   nodeAt(root, path.slice(0, -1))[path.at(-1) as string] = value;
 }
 

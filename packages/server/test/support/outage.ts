@@ -1,4 +1,4 @@
-import type { ReplyMessage, ResilientClient } from './resilient-client.ts';
+import type { ReplyMessage, ResilientClient } from '@staff-sync/test-support/resilient-client';
 
 /**
  * A steady stream of writes with the time of each answer, and a watch on what every client holds,

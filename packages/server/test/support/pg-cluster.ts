@@ -2,8 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './nginx.ts';
-import { REQUIRE_SERVICES } from './services.ts';
+import { freePort } from '@staff-sync/test-support/nginx';
+import { REQUIRE_SERVICES } from '@staff-sync/test-support/services';
 
 /**
  * A PostgreSQL cluster of the test's own (initdb and pg_ctl from Debian's packages, a free port
@@ -20,7 +20,7 @@ import { REQUIRE_SERVICES } from './services.ts';
  * fsync is off (nothing here survives a machine crash anyway); synchronous_commit stays on, so a
  * commit reported to the server is in the WAL the kernel holds, and a SIGKILL cannot lose it.
  */
-export const PG_BIN_DIR = process.env.PG_BIN_DIR ?? findBinDir();
+const PG_BIN_DIR = process.env.PG_BIN_DIR ?? findBinDir();
 
 function findBinDir(): string {
   for (const version of ['17', '16', '15', '14', '13']) {

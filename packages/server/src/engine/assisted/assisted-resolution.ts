@@ -187,7 +187,7 @@ export class AssistedResolution {
 }
 
 /** The `resolves` a mutation carries, if any. */
-export function resolvesOf(message: MutationMessage): Resolves | undefined {
+function resolvesOf(message: MutationMessage): Resolves | undefined {
   return message.type === 'STAFF_UPDATE' || message.type === 'SHIFT_UPDATE' ? message.payload.resolves : undefined;
 }
 

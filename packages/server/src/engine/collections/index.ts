@@ -5,7 +5,7 @@ import { shiftCollection } from './shift.ts';
 import { staffCollection } from './staff.ts';
 
 /** Every collection the server keeps in step, by name. */
-export const COLLECTIONS: readonly Collection[] = [staffCollection, shiftCollection];
+const COLLECTIONS: readonly Collection[] = [staffCollection, shiftCollection];
 
 const BY_NAME = new Map(COLLECTIONS.map((c) => [c.name, c]));
 const BY_MUTATION = new Map(COLLECTIONS.flatMap((c) => Object.keys(c.operations).map((type) => [type, c] as const)));

@@ -7,8 +7,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { PresenceService } from '../../presence/presence-service.ts';
 import { apiError } from './api-errors.ts';
 import { EventStream, type StreamEndReason } from './event-stream.ts';
-import type { ApiRequest } from './http-api.ts';
-import { intParam } from './request-parts.ts';
+import { type ApiRequest, intParam } from './request-parts.ts';
 
 export interface ChangeStreamDeps {
   settings: { maxConnections: number; maxBacklogBytes: number; heartbeatIntervalMs: number };

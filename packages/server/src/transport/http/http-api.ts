@@ -11,7 +11,7 @@ import {
 import { Counter, Gauge } from 'prom-client';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import type { Delivery, Dispatcher } from '../../dispatch/dispatcher.ts';
-import { languageOf, type Session, sessionOf } from '../../dispatch/session.ts';
+import { languageOf, sessionOf } from '../../dispatch/session.ts';
 import type { SyncEngine } from '../../engine/sync-engine.ts';
 import type { Hub } from '../../fanout/hub.ts';
 import { RequestBuckets } from '../../limits/request-buckets.ts';
@@ -22,11 +22,11 @@ import type { PresenceService } from '../../presence/presence-service.ts';
 import { ApiError, apiError, ERROR_STATUS } from './api-errors.ts';
 import { ChangeStreams } from './change-streams.ts';
 import { type HttpDeps, sendJson } from './http-server.ts';
-import { idempotencyKey, intParam, pathParam, readJson } from './request-parts.ts';
+import { type ApiRequest, idempotencyKey, intParam, pathParam, readJson } from './request-parts.ts';
 
-export const API_PREFIX = '/api/v1';
+const API_PREFIX = '/api/v1';
 
-export interface HttpApiSettings {
+interface HttpApiSettings {
   maxMessageBytes: number;
   maxBacklogBytes: number;
   maxConnections: number;
@@ -55,18 +55,6 @@ export interface HttpApi {
   route: HttpDeps['routes'][number];
   /** End every change stream (on shutdown, after the WebSocket drain delivered what committed). */
   close(): void;
-}
-
-/** One request, signed in and within its limits. */
-export interface ApiRequest {
-  request: IncomingMessage;
-  response: ServerResponse;
-  url: URL;
-  /** The path's parameters (`/staff/:id` -> [id]), decoded. */
-  params: string[];
-  session: Session;
-  /** From Idempotency-Key, on every request that changes something. */
-  key: { clientId: string; sequenceNumber: number } | undefined;
 }
 
 type Handler = (req: ApiRequest) => Promise<number>;

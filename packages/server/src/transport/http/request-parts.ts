@@ -1,7 +1,20 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@staff-sync/protocol';
+import type { Session } from '../../dispatch/session.ts';
 import { apiError } from './api-errors.ts';
+
+/** One HTTP API request, signed in and within its limits, as a route's handler gets it. */
+export interface ApiRequest {
+  request: IncomingMessage;
+  response: ServerResponse;
+  url: URL;
+  /** The path's parameters (`/staff/:id` -> [id]), decoded. */
+  params: string[];
+  session: Session;
+  /** From Idempotency-Key, on every request that changes something. */
+  key: { clientId: string; sequenceNumber: number } | undefined;
+}
 
 /** `<clientId>:<sequenceNumber>`: the same pair a WebSocket message carries, so both dedupe alike. */
 const IDEMPOTENCY_KEY = /^(.{1,128}):([1-9]\d{0,15})$/s;

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { HttpDeps } from './http-server.ts';
 
 /** The built web app of this repository (apps/web/dist), the default of STATIC_DIR. */
-export const BUILT_APP_DIR = fileURLToPath(new URL('../../../../../apps/web/dist', import.meta.url));
+const BUILT_APP_DIR = fileURLToPath(new URL('../../../../../apps/web/dist', import.meta.url));
 
 /** Paths that belong to the server itself: never answered with the app, even when unknown. */
 const SERVER_PATHS = ['/api', '/health', '/ready', '/metrics', '/staff-sync'];

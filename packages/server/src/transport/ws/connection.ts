@@ -141,7 +141,7 @@ export class Connection implements Replier {
       this.#onOverflow(this, 'backlog');
       return;
     }
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(batch.frame(), { binary: false, compress: false });
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(batch.frame(this.info.dialect), { binary: false, compress: false });
   }
 
   /** From now until {@link releaseChanges}, change events are held back (a sync is being answered). */

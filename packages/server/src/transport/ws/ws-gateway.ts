@@ -18,9 +18,9 @@ import { type HeartbeatSettings, heartbeatVerdict, sweepEvery } from './heartbea
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { isTeardownError } from './teardown.ts';
 
-export const WEBSOCKET_PATH = '/staff-sync';
+const WEBSOCKET_PATH = '/staff-sync';
 
-export interface GatewaySettings extends ConnectionLimits, HeartbeatSettings {
+interface GatewaySettings extends ConnectionLimits, HeartbeatSettings {
   maxMessageBytes: number;
   maxConnections: number;
   compression: boolean;
@@ -134,6 +134,7 @@ export class WsGateway {
     const clog = log.child({ connectionId: session.id, requestId, restaurantId: session.restaurantId });
     this.#connections.add(connection);
     metrics.connectionsActive.inc();
+    metrics.connectionsOpened.inc({ dialect: session.dialect });
     clog.debug('connected');
 
     ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));

@@ -1,0 +1,82 @@
+import type { scheduleJa } from './schedule-ja.ts';
+
+/** The schedule screen's strings in English, by the keys of `schedule-ja.ts`. */
+export const scheduleEn: typeof scheduleJa = {
+  gridLabel: 'Shift schedule',
+  nameColumn: 'Name',
+  normalMark: 'W',
+  lateMark: 'L',
+  weekdays: ['Su', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa'],
+  holiday: (name) => `Public holiday: ${name}`,
+  holidayMark: 'H',
+  daysOff: 'Off',
+  daysWorked: 'Wk',
+  daysOffLabel: 'Days off',
+  daysWorkedLabel: 'Days worked',
+  counts: { work: 'Working', off: 'Off', early: 'Early', late: 'Late' },
+  symbols: {
+    '': 'Normal',
+    '○': 'Normal (part-time)',
+    '△': 'Early',
+    late: 'Late',
+    '●': 'Special',
+    '◎': 'Fried egg',
+    '▣': 'Appetizer',
+    '×': 'Off',
+    '★': 'Designated holiday',
+    '⊘': 'Unavailable',
+  },
+  pendingMark: 'Not confirmed yet',
+  cellPresence: (names) => `${names} here`,
+
+  pickerTitle: (name, date) => `${name} (${date})`,
+  pickerRange: (count) => `${count} selected cells`,
+  customLabel: 'Custom text (1–20 characters)',
+  customApply: 'Set',
+  clear: 'Clear',
+  customProblem: {
+    empty: 'Type some text',
+    tooLong: 'At most 20 characters',
+    notAllowed: 'A symbol this employment status may not use',
+  },
+
+  failed: (reason) => `The schedule change failed: ${reason}`,
+  undoSkipped: (count) => `${count} cells changed by someone else were not undone`,
+  nothingToUndo: 'Nothing to undo',
+  nothingToRedo: 'Nothing to redo',
+  skipped: (count) => `${count} cells were not set (a symbol their status may not use, or outside their employment)`,
+  keptCurrent: 'The cells keep their current values',
+
+  conflict: {
+    title: 'Your schedule change collided with another',
+    intro: 'Someone else changed these cells while you edited. Choose which value to keep.',
+    cell: 'Cell',
+    mine: 'Yours',
+    current: 'Current',
+    applyMine: 'Apply yours',
+    keepCurrent: 'Keep the current values',
+  },
+
+  toolbar: {
+    undo: 'Undo',
+    redo: 'Redo',
+    print: 'Print',
+    csv: 'Export CSV',
+    help: 'Keys',
+  },
+  help: [
+    ['← ↑ → ↓', 'Move between cells'],
+    ['Shift + arrows / drag', 'Select a range'],
+    ['N E L S F A X H U', 'Normal, early, late, special, fried egg, appetizer, off, designated holiday, unavailable'],
+    ['Delete / Backspace', 'Clear'],
+    ['Enter / double-click', 'The symbols and a custom text'],
+    ['Ctrl + Z', 'Undo'],
+    ['Ctrl + Y / Ctrl + Shift + Z', 'Redo'],
+  ],
+  csvName: 'Name',
+
+  emptyRoster: 'No staff yet.',
+  loadSample: 'Load the sample restaurant',
+  sampleLoaded: (members) => `The sample restaurant is loaded (${members} staff)`,
+  sampleFailed: (reason) => `The sample could not be loaded: ${reason}`,
+};

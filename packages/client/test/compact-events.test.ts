@@ -1,0 +1,95 @@
+import type { StaffSyncClient } from '@staff-sync/client';
+import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
+import { clientFor, snapshotWhere, startServerProcess, TestClient } from '@staff-sync/test-support/client';
+import { metricValue } from '@staff-sync/test-support/metrics';
+import type { ServerProcess } from '@staff-sync/test-support/server-process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Compact change events (docs/protocol.md, "Compact change events"): the project's client offers
+ * `staff-sync.v2`, gets STAFF_UPDATE and STAFF_DELETE without the member, and applies them to its
+ * copy; its roster stays equal, field for field, to the server's. Beside it a `staff-sync.v1` and
+ * a plain client get the same changes whole.
+ */
+describe('compact change events against the real server', () => {
+  let server: ServerProcess;
+  let client: StaffSyncClient;
+  const sockets: TestClient[] = [];
+  const connect = async (protocols: string[]) => {
+    const socket = await TestClient.connect(server.wsUrl, { protocols });
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+  });
+  afterAll(async () => {
+    client?.dispose();
+    await Promise.all(sockets.map((s) => s.close()));
+    await server.stop();
+  });
+
+  it('keeps the client equal to the server through updates of every field and a delete', async () => {
+    const v2 = await connect(['staff-sync.v2', 'staff-sync.v1']);
+    const v1 = await connect(['staff-sync.v1']);
+    const writer = await connect(['staff-sync.v1']);
+    expect([v2.ws.protocol, v1.ws.protocol]).toEqual(['staff-sync.v2', 'staff-sync.v1']);
+    const v2Bytes = new Map<number, number>();
+    const v1Bytes = new Map<number, number>();
+    const sizes = (socket: TestClient, into: Map<number, number>) =>
+      socket.ws.on('message', (data: Buffer) => {
+        const parsed = JSON.parse(data.toString()) as { seq?: number; type: string } | { seq?: number; type: string }[];
+        // Frames of one change only (a fan-out pass may batch two): their bytes are that change's.
+        if (!Array.isArray(parsed) && parsed.type === 'STAFF_UPDATE' && parsed.seq !== undefined)
+          into.set(parsed.seq, data.length);
+      });
+    sizes(v2, v2Bytes);
+    sizes(v1, v1Bytes);
+    await Promise.all([v2.sync(), v1.sync(), writer.sync()]);
+
+    client = clientFor(server.wsUrl);
+    const opened = await metricValue(server.url, 'staff_sync_connections_opened_total', { dialect: 'v2' });
+    client.connect();
+    await snapshotWhere(client, (s) => s.synced && s.status === 'connected');
+    // The project's own client is the second staff-sync.v2 connection.
+    expect(await metricValue(server.url, 'staff_sync_connections_opened_total', { dialect: 'v2' })).toBe(opened + 1);
+
+    const create = async (name: string) => {
+      const reply = await writer.request('STAFF_CREATE', { name, position: 'ホール' });
+      expect(reply.type).toBe('ACK');
+      return (reply.payload as { staffId: string }).staffId;
+    };
+    const update = async (staffId: string, changes: Record<string, unknown>, version: number) =>
+      expect((await writer.request('STAFF_UPDATE', { staffId, changes, version })).type).toBe('ACK');
+    const a = await create('青木 健');
+    const b = await create('別府 花');
+    await update(a, { name: '青木 健一' }, 1);
+    await update(a, { position: '料理長', department: 'ホール' }, 2);
+    await update(a, { status: 'パート' }, 3); // type follows status
+    await update(a, { order: 9, color: '#ff0000' }, 4);
+    await update(a, { startPeriod: { year: 2026, month: 4 }, endPeriod: { year: 2027, month: 3, day: 20 } }, 5);
+    expect((await writer.request('STAFF_DELETE', { staffId: b, version: 1 })).type).toBe('ACK');
+    // A sentinel after everything: events arrive in seq order, so once it is there, all are.
+    const sentinel = await create('最後');
+    const done = await snapshotWhere(client, (s) => s.members.some((m) => m.id === sentinel));
+    const server_ = (await v1.sync()).payload;
+    const truth = server_.full ? server_.staffMembers : [];
+    const byId = (members: readonly StaffMember[]) => [...members].sort((x, y) => x.id.localeCompare(y.id));
+    expect(byId(done.members)).toEqual(byId(truth));
+    expect(done.members.find((m) => m.id === a)).toMatchObject({ status: 'パート', type: 'part-time', version: 6 });
+    expect(done.members.some((m) => m.id === b)).toBe(false);
+
+    // On the wire: v2 got the updates and the delete without the member, the create with it.
+    await v2.waitFor((m) => m.type === 'STAFF_CREATE' && 'staffId' in m.payload && m.payload.staffId === sentinel);
+    const events = v2.changes();
+    const compact = events.filter((e: ChangeEvent) => e.type !== 'STAFF_CREATE');
+    expect(compact).toHaveLength(6);
+    for (const e of compact) expect(e.payload).not.toHaveProperty('staff');
+    for (const e of events.filter((e: ChangeEvent) => e.type === 'STAFF_CREATE')) expect(e.payload.staff).toBeDefined();
+    // And at about a third of the bytes of the whole-member event.
+    const ratios = [...v2Bytes].filter(([seq]) => v1Bytes.has(seq)).map(([seq, bytes]) => bytes / (v1Bytes.get(seq) as number));
+    expect(ratios.length).toBeGreaterThan(0);
+    for (const r of ratios) expect(r).toBeLessThan(0.5);
+  });
+});

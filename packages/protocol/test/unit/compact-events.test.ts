@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { applyCompactEvent, type ChangeEvent, type StaffMember, toCompactEvent } from '../../src/index.ts';
+
+const member: StaffMember = {
+  id: '0b6f1a52-4d1e-4c6e-9a55-2f0c1d7e8a90',
+  name: '青木 健',
+  position: '料理長',
+  department: '調理',
+  status: '社員',
+  type: 'regular',
+  color: null,
+  order: 1,
+  startPeriod: null,
+  endPeriod: null,
+  isActive: true,
+  version: 3,
+  createdAt: '2026-12-01T09:00:00.000Z',
+  updatedAt: '2026-12-01T09:05:00.000Z',
+};
+
+const event = (type: ChangeEvent['type'], after: StaffMember, changes: ChangeEvent['payload']['changes']): ChangeEvent => ({
+  type,
+  payload: { staffId: after.id, staff: after, changes, version: after.version },
+  timestamp: after.updatedAt,
+  clientId: 'c-1',
+  sequenceNumber: 7,
+  seq: 42,
+});
+
+describe('compact change events (staff-sync.v2)', () => {
+  const updated: StaffMember = {
+    ...member,
+    status: 'パート',
+    type: 'part-time',
+    version: 4,
+    updatedAt: '2026-12-01T10:00:00.000Z',
+  };
+
+  it('drop the member from updates and deletes, keeping changes, version, seq and the originator', () => {
+    const compact = toCompactEvent(event('STAFF_UPDATE', updated, { status: 'パート' }));
+    expect(compact).toEqual({
+      type: 'STAFF_UPDATE',
+      payload: { staffId: member.id, changes: { status: 'パート' }, version: 4 },
+      timestamp: '2026-12-01T10:00:00.000Z',
+      clientId: 'c-1',
+      sequenceNumber: 7,
+      seq: 42,
+    });
+    expect(JSON.stringify(compact).length).toBeLessThan(
+      JSON.stringify(event('STAFF_UPDATE', updated, { status: 'パート' })).length / 2,
+    );
+  });
+
+  it('keep the member on a create and on an update that brings a deleted member back', () => {
+    const created = event('STAFF_CREATE', { ...member, version: 1 }, { name: member.name });
+    expect(toCompactEvent(created)).toBe(created);
+    const back = event('STAFF_UPDATE', { ...member, version: 5 }, { isActive: true });
+    expect(toCompactEvent(back)).toBe(back);
+  });
+
+  it('apply to the copy at version - 1 exactly as the whole member would, derived fields included', () => {
+    const full = event('STAFF_UPDATE', updated, { status: 'パート' });
+    expect(applyCompactEvent(member, toCompactEvent(full))).toEqual(updated);
+    const deleted: StaffMember = { ...member, isActive: false, version: 4, updatedAt: '2026-12-01T11:00:00.000Z' };
+    expect(applyCompactEvent(member, toCompactEvent(event('STAFF_DELETE', deleted, { isActive: false })))).toEqual(deleted);
+  });
+
+  it('refuse a copy at another version or no copy: the caller resumes', () => {
+    const compact = toCompactEvent(event('STAFF_UPDATE', updated, { status: 'パート' }));
+    expect(applyCompactEvent({ ...member, version: 2 }, compact)).toBeUndefined();
+    expect(applyCompactEvent(updated, compact)).toBeUndefined();
+    expect(applyCompactEvent(undefined, compact)).toBeUndefined();
+  });
+});
