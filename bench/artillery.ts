@@ -4,6 +4,11 @@
 // stayed connected, the changes that were delivered (each exactly once, in order). Artillery's
 // "0 errors" alone proves nothing; these counts do.
 //   node bench/artillery.ts [--db postgres|pglite] [--rate 50] [--duration 60] [--observers 50]
+// With --script plan it runs the plan's own script as the plan wrote it instead
+// (bench/artillery/websocket-load-test.yml, see bench/artillery/plan-run.ts): artillery on the
+// file, then the plan's frames with this bench's own clients, every frame and its reply counted
+// by a proxy and by the server's metrics.
+//   node bench/artillery.ts --script plan [--db postgres] [--rate 50] [--duration 20]
 // Artillery (about 470 MB with its dependencies) is installed on first use into bench/.cache,
 // without its browser download.
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +19,7 @@ import { startServerProcess } from '@staff-sync/test-support/server-process';
 import { createTestDatabase } from '@staff-sync/test-support/services';
 import WebSocket from 'ws';
 import { openPgliteDb } from '../packages/server/src/storage/pglite-db.ts';
+import { runPlanScript } from './artillery/plan-run.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,6 +28,7 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '60' },
     observers: { type: 'string', default: '50' },
     members: { type: 'string', default: '20' },
+    script: { type: 'string', default: 'staff-load' },
   },
 });
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -91,6 +98,7 @@ async function createMembers(url: string, count: number): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  if (opts.script !== 'staff-load' && opts.script !== 'plan') throw new Error('--script must be staff-load or plan');
   ensureArtillery();
   const database = opts.db === 'postgres' ? await createTestDatabase('artillery') : undefined;
   const server = await startServerProcess({
@@ -105,6 +113,17 @@ async function main(): Promise<void> {
     },
   });
   try {
+    if (opts.script === 'plan') {
+      const result = await runPlanScript({
+        server: { wsBase: `ws://127.0.0.1:${server.port}`, metricsUrl: `${server.url}/metrics` },
+        artillery: ARTILLERY,
+        cacheDir: CACHE,
+        duration: Number(opts.duration),
+        rate: Number(opts.rate),
+      });
+      process.stdout.write(`${JSON.stringify({ db: opts.db, ...result }, null, 2)}\n`);
+      return;
+    }
     const staffIds = await createMembers(server.wsUrl, Number(opts.members));
     const observers = await Promise.all(Array.from({ length: Number(opts.observers) }, (_, i) => observe(server.wsUrl, i)));
     const baseSeq = Math.max(...observers.map((o) => o.seq));

@@ -1,7 +1,13 @@
 // Load generator for a running staff-sync server: N connections, W of them writers, R updates per
 // second in all for D seconds. Measures ACK latency (writer: send -> ACK), fan-out latency (send ->
 // change event at each subscriber, one clock since it is one process), lost and duplicate
-// deliveries per subscriber, and the server's RSS (from /proc when --server-pid is given).
+// deliveries per subscriber, and the server's RSS, CPU and write syscalls (from /proc when
+// --server-pid is given).
+// --plain-share S makes the last S x N connections plain-dialect clients (no subprotocol: they
+// wait for CONNECTION_ACK, send without sequenceNumber, and JSON.parse every frame, which must be
+// one message); the writers are always staff-sync.v1 clients. --kind cells sends SHIFT_UPDATE
+// (one schedule cell each, blind) instead of STAFF_UPDATE; every subscriber has asked for the
+// period's cells (SHIFT_SYNC_REQUEST) first, as a schedule screen does.
 // Run it as its own process: `node bench/load.ts --url ws://127.0.0.1:8080/staff-sync ...`.
 // Prints one JSON object with the results on stdout; progress on stderr.
 import { randomUUID } from 'node:crypto';
@@ -22,6 +28,9 @@ const { values: opts } = parseArgs({
     'connect-concurrency': { type: 'string', default: '200' },
     'drain-timeout': { type: 'string', default: '30' },
     token: { type: 'string' },
+    'plain-share': { type: 'string', default: '0' },
+    kind: { type: 'string', default: 'staff' },
+    'plain-read': { type: 'string', default: 'json' },
   },
 });
 
@@ -31,13 +40,29 @@ const RATE = Number(opts.rate);
 const DURATION_S = Number(opts.duration);
 const MEMBERS = Number(opts.members);
 const SERVER_PIDS = (opts['server-pid'] ?? []).map(Number);
+const PLAIN = Math.round(N * Number(opts['plain-share']));
+const KIND = opts.kind;
+/** json: plain clients JSON.parse every frame, as the plan's hook does; scan: change events are read like v1's (isolates the server's cost). */
+const PLAIN_READ = opts['plain-read'];
+if (PLAIN_READ !== 'json' && PLAIN_READ !== 'scan') throw new Error('--plain-read must be json or scan');
+if (KIND !== 'staff' && KIND !== 'cells') throw new Error('--kind must be staff or cells');
+if (!(PLAIN >= 0 && PLAIN <= N - W)) throw new Error('--plain-share leaves no room for the writers (they speak staff-sync.v1)');
+/** The symbols a 社員 member may have, without "" (normal): successive writes to a cell always differ. */
+const CELL_VALUES = ['×', '△', 'late', '◎', '▣', '★', '●'];
 const log = (...args: unknown[]) => process.stderr.write(`[load] ${args.join(' ')}\n`);
+
+type Dialect = 'v1' | 'plain';
 
 interface Client {
   id: string;
   ws: WebSocket;
+  dialect: Dialect;
+  /** Writes, so its frames are always parsed whole (an ACK may share a frame with events). */
+  writer: boolean;
   seq: number; // last seq seen
   synced: boolean;
+  /** The period's cells received (SHIFT_SYNC_RESPONSE), for --kind cells. */
+  cellsSynced: boolean;
   next: number; // next sequenceNumber
   /** deliveries per seq offset during the run */
   got: Uint8Array | undefined;
@@ -74,6 +99,14 @@ const clients: Client[] = [];
 const sentAt = new Map<string, Float64Array>();
 const ackLatencies = new Histogram();
 const fanoutLatencies = new Histogram();
+const fanoutByDialect: Record<Dialect, Histogram> = { v1: new Histogram(), plain: new Histogram() };
+/** Frames and bytes received during the run, per dialect; arrays must never reach a plain client. */
+const received = {
+  v1: { frames: 0, bytes: 0, clients: 0 },
+  plain: { frames: 0, bytes: 0, clients: 0, arrayFrames: 0 },
+};
+/** The period the server calls current, from the first full SYNC_RESPONSE: its index and dates. */
+let period: { index: number; startDate: string; endDate: string } | undefined;
 let acked = 0;
 let errors = 0;
 let conflicts = 0;
@@ -83,6 +116,10 @@ let running = false;
 const ackWaiters = new Map<string, (payload: { staffId: string; seq: number }) => void>();
 
 function envelope(client: Client, type: string, payload: unknown): string {
+  // A plain client reads as the plan's hook does and sends what it sends: no sequenceNumber (so
+  // no deduplication), the clientId CONNECTION_ACK named.
+  if (client.dialect === 'plain')
+    return JSON.stringify({ type, payload, timestamp: new Date().toISOString(), clientId: client.id });
   return JSON.stringify({
     type,
     payload,
@@ -133,30 +170,67 @@ function onChange(client: Client, now: number, clientId: string, sequenceNumber:
     const i = seq - baseSeq - 1;
     if (client.got[i]! < 255) client.got[i]!++;
     const started = sentAt.get(clientId)?.[sequenceNumber];
-    if (started) fanoutLatencies.add(now - started);
+    if (started) {
+      fanoutLatencies.add(now - started);
+      fanoutByDialect[client.dialect].add(now - started);
+    }
   }
 }
 
+const FAST_HEADS = ['{"type":"STAFF_', '[{"type":"STAFF_', '{"type":"SHIFT_BROADCAST"', '[{"type":"SHIFT_BROADCAST"'];
+
 function onMessage(client: Client, data: Buffer): void {
   const now = performance.now();
-  const head = data.toString('latin1', 0, 16);
-  if (head.startsWith('{"type":"STAFF_') || head.startsWith('[{"type":"STAFF_')) {
-    readChanges(client, data, now);
-    return;
+  if (running) {
+    const r = received[client.dialect];
+    r.frames++;
+    r.bytes += data.length;
+  }
+  // A v1 subscriber that only reads changes (not a writer, set up) takes the byte reader; a plain
+  // client parses every frame, as the plan's hook does.
+  const fast = client.dialect === 'v1' || PLAIN_READ === 'scan';
+  if (fast && !client.writer && client.synced && (KIND === 'staff' || client.cellsSynced)) {
+    const head = data.toString('latin1', 0, 26);
+    if (FAST_HEADS.some((h) => head.startsWith(h))) {
+      if (client.dialect === 'plain' && data[0] === 0x5b) received.plain.arrayFrames++;
+      readChanges(client, data, now);
+      return;
+    }
   }
   const parsed = JSON.parse(data.toString());
+  if (Array.isArray(parsed) && client.dialect === 'plain') {
+    received.plain.arrayFrames++;
+    if (received.plain.arrayFrames <= 3) log('a plain client got an array frame');
+  }
   for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
     switch (m.type) {
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
       case 'STAFF_DELETE':
+      case 'SHIFT_BROADCAST':
         onChange(client, now, m.clientId, m.sequenceNumber, m.seq);
+        break;
+      case 'CONNECTION_ACK':
+        // The plan's clients wait for this, and take their clientId from it.
+        if (client.dialect === 'plain') {
+          client.id = m.payload.clientId;
+          client.ws.send(envelope(client, 'SYNC_REQUEST', {}));
+        }
         break;
       case 'SYNC_RESPONSE':
         client.seq = m.seq;
         client.synced = true;
+        if (!period && m.payload.full) {
+          const p = m.payload.periods[m.payload.period];
+          if (p) period = { index: p.index, startDate: p.startDate, endDate: p.endDate };
+        }
+        break;
+      case 'SHIFT_SYNC_RESPONSE':
+        if (m.seq > client.seq) client.seq = m.seq;
+        client.cellsSynced = true;
         break;
       case 'ACK': {
+        if (client.dialect === 'plain') break; // none of the run's: plain clients do not write
         const key = `${client.id}:${m.payload.sequenceNumber}`;
         const waiter = ackWaiters.get(key);
         if (waiter) {
@@ -183,14 +257,29 @@ function onMessage(client: Client, data: Buffer): void {
   }
 }
 
-function connect(): Promise<Client> {
+function connect(index: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const headers = opts.token ? { Authorization: `Bearer ${opts.token}` } : undefined;
-    const ws = new WebSocket(opts.url, 'staff-sync.v1', { perMessageDeflate: false, headers });
-    const client: Client = { id: randomUUID(), ws, seq: 0, synced: false, next: 1, got: undefined };
+    const dialect: Dialect = index >= N - PLAIN ? 'plain' : 'v1';
+    // A plain client offers no subprotocol (docs/protocol.md, "Dialects").
+    const protocols = dialect === 'plain' ? [] : 'staff-sync.v1';
+    const ws = new WebSocket(opts.url, protocols, { perMessageDeflate: false, headers });
+    const client: Client = {
+      id: randomUUID(),
+      ws,
+      dialect,
+      writer: index < W,
+      seq: 0,
+      synced: false,
+      cellsSynced: false,
+      next: 1,
+      got: undefined,
+    };
+    received[dialect].clients++;
     ws.on('message', (data) => onMessage(client, data as Buffer));
     ws.once('open', () => {
-      ws.send(envelope(client, 'SYNC_REQUEST', {}));
+      // A plain client speaks after CONNECTION_ACK (onMessage).
+      if (dialect === 'v1') ws.send(envelope(client, 'SYNC_REQUEST', {}));
       resolve(client);
     });
     ws.once('error', reject);
@@ -198,6 +287,38 @@ function connect(): Promise<Client> {
       if (running) log(`connection closed during the run: ${code}`);
     });
   });
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Write syscalls (write, writev: one per frame or batch sent) and bytes written, from /proc/<pid>/io. */
+function ioOf(pid: number): { syscw: number; wchar: number; syscr: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0);
+    return { syscw: field('syscw'), wchar: field('wchar'), syscr: field('syscr') };
+  } catch {
+    return { syscw: 0, wchar: 0, syscr: 0 };
+  }
+}
+
+function serverCounters() {
+  const io = SERVER_PIDS.map(ioOf);
+  return {
+    cpu: SERVER_PIDS.reduce((n, pid) => n + cpuSecondsOf(pid), 0),
+    syscw: io.reduce((n, x) => n + x.syscw, 0),
+    wchar: io.reduce((n, x) => n + x.wchar, 0),
+    syscr: io.reduce((n, x) => n + x.syscr, 0),
+  };
 }
 
 function rssOf(pid: number): number {
@@ -215,7 +336,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const concurrency = Number(opts['connect-concurrency']);
   for (let i = 0; i < N; i += concurrency) {
-    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, N - i) }, () => connect()));
+    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, N - i) }, (_, j) => connect(i + j)));
     clients.push(...batch);
   }
   while (clients.some((c) => !c.synced)) await sleep(50);
@@ -230,6 +351,22 @@ async function main(): Promise<void> {
     setup.ws.send(envelope(setup, 'STAFF_CREATE', { name: `bench ${i}`, position: 'load' }));
     staffIds.push((await ack).staffId);
   }
+  // Cells: every subscriber asks for the current period's cells, as a schedule screen does.
+  const cells: { staffId: string; dateKey: string }[] = [];
+  if (KIND === 'cells') {
+    if (!period) throw new Error('no current period in the SYNC_RESPONSE');
+    const dates: string[] = [];
+    for (
+      let d = new Date(`${period.startDate}T00:00:00Z`);
+      d <= new Date(`${period.endDate}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() + 1)
+    )
+      dates.push(d.toISOString().slice(0, 10));
+    for (const staffId of staffIds) for (const dateKey of dates) cells.push({ staffId, dateKey });
+    for (const c of clients) c.ws.send(envelope(c, 'SHIFT_SYNC_REQUEST', { periodIndex: period.index }));
+    while (clients.some((c) => !c.cellsSynced)) await sleep(50);
+    log(`every subscriber holds period ${period.index} (${period.startDate}..${period.endDate}): ${cells.length} cells`);
+  }
   await sleep(500);
   baseSeq = Math.max(...clients.map((c) => c.seq));
   const expected = Math.ceil(RATE * DURATION_S) + 10;
@@ -238,6 +375,7 @@ async function main(): Promise<void> {
   const rss: number[] = [];
   const sampler = setInterval(() => rss.push(SERVER_PIDS.reduce((n, pid) => n + rssOf(pid), 0)), 1000);
   const cpuStart = process.cpuUsage();
+  const serverStart = serverCounters();
   // This process's own event-loop delay is part of every latency it measures: report it.
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
@@ -254,7 +392,14 @@ async function main(): Promise<void> {
       for (; sent < due; sent++) {
         const writer = writers[sent % W]!;
         sentAt.get(writer.id)![writer.next] = performance.now();
-        writer.ws.send(envelope(writer, 'STAFF_UPDATE', { staffId: staffIds[sent % MEMBERS], changes: { order: sent + 1 } }));
+        if (KIND === 'cells') {
+          // Round-robin over the period's cells; each round writes the next symbol, so every write changes its cell.
+          const cell = cells[sent % cells.length]!;
+          const shiftValue = CELL_VALUES[Math.floor(sent / cells.length) % CELL_VALUES.length];
+          writer.ws.send(envelope(writer, 'SHIFT_UPDATE', { ...cell, shiftValue }));
+        } else {
+          writer.ws.send(envelope(writer, 'STAFF_UPDATE', { staffId: staffIds[sent % MEMBERS], changes: { order: sent + 1 } }));
+        }
       }
       if (elapsed >= DURATION_S) {
         clearInterval(tick);
@@ -274,6 +419,8 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpuStart);
   const wall = (performance.now() - started) / 1000;
+  const serverEnd = serverCounters();
+  const perSecond = (n: number) => Math.round(n / wall);
 
   // Every change of the run (base+1 .. maxAckedSeq) must reach every subscriber exactly once.
   const changes = maxAckedSeq - baseSeq;
@@ -287,6 +434,8 @@ async function main(): Promise<void> {
     }
   }
   const result = {
+    kind: KIND,
+    plainClients: PLAIN,
     connections: N,
     writers: W,
     rate: RATE,
@@ -303,8 +452,36 @@ async function main(): Promise<void> {
     duplicates,
     ackMs: ackLatencies.summary(),
     fanoutMs: fanoutLatencies.summary(),
+    fanoutMsByDialect: { v1: fanoutByDialect.v1.summary(), plain: fanoutByDialect.plain.summary() },
+    // Frames and bytes the clients read during the run (= what the server wrote to them), per second.
+    framesPerSecond: { v1: perSecond(received.v1.frames), plain: perSecond(received.plain.frames) },
+    bytesPerSecond: { v1: perSecond(received.v1.bytes), plain: perSecond(received.plain.bytes) },
+    framesPerClientPerSecond: {
+      v1: Number((received.v1.frames / wall / Math.max(1, received.v1.clients)).toFixed(2)),
+      plain: Number((received.plain.frames / wall / Math.max(1, received.plain.clients)).toFixed(2)),
+    },
+    plainArrayFrames: received.plain.arrayFrames,
+    server: SERVER_PIDS.length
+      ? {
+          cpuPct: Number((((serverEnd.cpu - serverStart.cpu) / wall) * 100).toFixed(0)),
+          // Totals over the window, per change of the run: comparable across runs on a busy machine.
+          cpuSeconds: Number((serverEnd.cpu - serverStart.cpu).toFixed(2)),
+          cpuMsPerChange: Number((((serverEnd.cpu - serverStart.cpu) * 1000) / Math.max(1, changes)).toFixed(2)),
+          writeSyscallsPerChange: Number(((serverEnd.syscw - serverStart.syscw) / Math.max(1, changes)).toFixed(1)),
+          bytesWrittenPerChange: Math.round((serverEnd.wchar - serverStart.wchar) / Math.max(1, changes)),
+          writeSyscallsPerSecond: perSecond(serverEnd.syscw - serverStart.syscw),
+          bytesWrittenPerSecond: perSecond(serverEnd.wchar - serverStart.wchar),
+          readSyscallsPerSecond: perSecond(serverEnd.syscr - serverStart.syscr),
+        }
+      : null,
+    windowS: Number(wall.toFixed(1)),
     serverRssMiB: rss.length ? Number((Math.max(...rss) / 1048576).toFixed(1)) : null,
     loadGeneratorCpuPct: Number((((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)),
+    loadGeneratorCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    framesPerChange: {
+      v1: Number((received.v1.frames / Math.max(1, changes)).toFixed(1)),
+      plain: Number((received.plain.frames / Math.max(1, changes)).toFixed(1)),
+    },
     loadGeneratorLoopDelayMs: {
       p50: Number((loopDelay.percentile(50) / 1e6).toFixed(1)),
       p99: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),

@@ -5,6 +5,8 @@
 //   node bench/run.ts --db pglite --connections 1000 --rate 200 --duration 30
 //   node bench/run.ts --db postgres --replicas 3 --connections 3000 --rate 200 --duration 30
 //   node bench/run.ts --db postgres --nginx --connections 1000 ...   (one replica, behind nginx)
+//   node bench/run.ts --db postgres --plain-share 0.5 ...              (half the clients plain)
+//   node bench/run.ts --db postgres --kind cells --members 40 ...      (schedule cells, SHIFT_UPDATE)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,9 @@ const { values: opts } = parseArgs({
     replicas: { type: 'string', default: '1' },
     nginx: { type: 'boolean', default: false },
     'nginx-workers': { type: 'string', default: '1' },
+    'plain-share': { type: 'string', default: '0' },
+    kind: { type: 'string', default: 'staff' },
+    'plain-read': { type: 'string', default: 'json' },
   },
 });
 
@@ -75,6 +80,12 @@ async function main(): Promise<void> {
       opts.duration!,
       '--members',
       opts.members!,
+      '--plain-share',
+      opts['plain-share']!,
+      '--kind',
+      opts.kind!,
+      '--plain-read',
+      opts['plain-read']!,
       ...target.pids.flatMap((pid) => ['--server-pid', String(pid)]),
     ];
     const output = await new Promise<string>((resolve, reject) => {
@@ -86,11 +97,14 @@ async function main(): Promise<void> {
     const result = JSON.parse(output.trim().split('\n').at(-1)!);
     process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result }, null, 2)}\n`);
     const r = result;
+    const server = r.server
+      ? ` | ${r.server.cpuPct}% | ${r.server.writeSyscallsPerSecond} | ${(r.server.bytesWrittenPerSecond / 1048576).toFixed(1)} MiB`
+      : '';
     process.stdout.write(
-      `| ${opts.db}${viaNginx ? ` x${replicas} via nginx` : ''} | ${r.connections} | ${r.writers} | ${r.rate}/s x ${r.durationS} s | ${r.acked}/${r.sent} | ` +
+      `| ${r.kind} | ${r.plainClients} plain | ${opts.db}${viaNginx ? ` x${replicas} via nginx` : ''} | ${r.connections} | ${r.writers} | ${r.rate}/s x ${r.durationS} s | ${r.acked}/${r.sent} | ` +
         `${r.ackMs.p50} / ${r.ackMs.p90} / ${r.ackMs.p99} / ${r.ackMs.max} | ` +
         `${r.fanoutMs.p50} / ${r.fanoutMs.p90} / ${r.fanoutMs.p99} / ${r.fanoutMs.max} | ` +
-        `${r.lost} / ${r.duplicates} | ${r.serverRssMiB} | ${r.loadGeneratorCpuPct}% / ${r.loadGeneratorLoopDelayMs.p99} ms |\n`,
+        `${r.lost} / ${r.duplicates} | ${r.serverRssMiB}${server} | ${r.loadGeneratorCpuPct}% / ${r.loadGeneratorLoopDelayMs.p99} ms |\n`,
     );
   } finally {
     await target.stop();

@@ -13,6 +13,7 @@ import type { MutationOutcome } from '../src/engine/collections/collection.ts';
 import { shiftCollection } from '../src/engine/collections/shift.ts';
 import type { Db } from '../src/storage/db.ts';
 import { migrate } from '../src/storage/migrate.ts';
+import { readScheduleSnapshot } from '../src/storage/schedule-queries.ts';
 
 /**
  * The schedule's storage, run against every driver: cell versions, the restaurant's shared seq,
@@ -116,6 +117,15 @@ export function defineScheduleSuite(name: string, open: () => Promise<{ db: Db; 
         [4, 'SHIFT_BROADCAST', null],
         [5, 'STAFF_CREATE', undefined],
       ]);
+    });
+
+    it('answers screens opening a new period at the same moment with one schedule, none refused', async () => {
+      const rid = restaurant();
+      const period = { index: 1, startDate: '2025-02-21', endDate: '2025-03-20', label: '2月・3月' };
+      // Found by bench/load.ts --kind cells: concurrent first readers failed with 40001 on PostgreSQL.
+      const snapshots = await Promise.all(Array.from({ length: 12 }, () => readScheduleSnapshot(db, rid, period)));
+      expect(new Set(snapshots.map((s) => s.scheduleId)).size).toBe(1);
+      expect(await db.query('select id from schedules where restaurant_id = $1', [rid])).toHaveLength(1);
     });
 
     it('refuses a symbol the status does not allow, a date the member is not employed on or outside the period, a long custom text, an unknown member: nothing written', async () => {

@@ -16,6 +16,9 @@ export interface ScheduleSnapshot {
  * cells that hold one, and the version of every cell ever written (a cleared one too).
  */
 export async function readScheduleSnapshot(db: Db, restaurantId: string, period: Period): Promise<ScheduleSnapshot> {
+  // The period's schedule row is made first, on its own: made inside the repeatable-read snapshot,
+  // two screens opening a new period at once collide (40001, "could not serialize access").
+  await db.query('select staff_sync_schedule_for($1, $2)', [restaurantId, period.index]);
   return db.transaction(async (tx) => {
     const seq = await currentSeq(tx, restaurantId);
     const [schedule] = await tx.query<{ id: string }>('select staff_sync_schedule_for($1, $2) as id', [
