@@ -3,10 +3,12 @@
 //    the period to the frame that shows its grid mounted (40 rows x its days, before the cells
 //    arrive), to the frame with every cell filled (adds the SHIFT_SYNC_REQUEST round trip and a
 //    render of every row), and from the language switch to its frame (every row renders again);
-// 2. repaint: rows rendered in B when one cell changes (the app's render counter, `?bench`);
+// 2. repaint: rows rendered in B when one cell changes (the app's render counter, `?bench`); a bulk
+//    change of every cell of the period from another screen: sent -> all painted in B, and in how
+//    many DOM updates (MutationObserver callbacks; one = one frame);
 // 3. latency: a symbol key pressed in browser A -> the cell painted in browser B, over N edits.
 // Two Debian Chromium processes, each window in front; one clock (performance.timeOrigin + now()).
-// Run: node bench/schedule-render.ts [--edits 40] [--renders 10]. Prints one JSON object on stdout.
+// Run: node bench/schedule-render.ts [--edits 40] [--renders 10] [--bulks 6]. Prints one JSON object on stdout.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startServerProcess } from '@staff-sync/test-support/server-process';
@@ -16,10 +18,15 @@ import { buildApp } from '../apps/web/test/support/app-build.ts';
 import { front, launchBrowser, openApp } from '../apps/web/test/support/browser.ts';
 
 const { values: opts } = parseArgs({
-  options: { edits: { type: 'string', default: '40' }, renders: { type: 'string', default: '10' } },
+  options: {
+    edits: { type: 'string', default: '40' },
+    renders: { type: 'string', default: '10' },
+    bulks: { type: 'string', default: '6' },
+  },
 });
 const EDITS = Number(opts.edits);
 const RENDERS = Number(opts.renders);
+const BULKS = Number(opts.bulks);
 
 declare global {
   interface Window {
@@ -154,6 +161,53 @@ try {
   );
   await b.waitForTimeout(300);
   const rowsRendered = ((await b.evaluate(() => window.__scheduleRenders?.rows)) as number) - rowsBefore;
+
+  // 2b. A bulk change of the whole period (40 x the days, one SHIFT_BULK_UPDATE from another
+  // screen): send -> every cell painted in B, and in how many DOM updates (frames) it arrived.
+  const everyone = (await b
+    .getByTestId('staff-row')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-staff-id')))) as string[];
+  const bulkMs: number[] = [];
+  const bulkAckMs: number[] = [];
+  const bulkUpdates: number[] = [];
+  for (let i = 0; i < BULKS; i++) {
+    const value = i % 2 === 0 ? '×' : null;
+    await b.evaluate((expected) => {
+      const w = window as unknown as { __bulk: { updates: number; done: number } };
+      w.__bulk = { updates: 0, done: 0 };
+      const all = () =>
+        [...document.querySelectorAll('[data-testid="cell"]')].every((c) => c.getAttribute('data-value') === expected);
+      const observer = new MutationObserver((records) => {
+        if (!records.some((r) => r.attributeName === 'data-value')) return;
+        w.__bulk.updates++;
+        if (!all()) return;
+        observer.disconnect();
+        requestAnimationFrame(() => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => {
+            w.__bulk.done = performance.timeOrigin + performance.now();
+          };
+          channel.port2.postMessage(null);
+        });
+      });
+      observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-value'] });
+    }, value);
+    const scheduleData = Object.fromEntries(everyone.map((id) => [id, Object.fromEntries(dates.map((d) => [d, value]))]));
+    const sentAt = performance.timeOrigin + performance.now();
+    const reply = await writer.request('SHIFT_BULK_UPDATE', { periodIndex, scheduleData });
+    if (reply.type !== 'ACK') throw new Error(`bulk: ${JSON.stringify(reply.payload)}`);
+    bulkAckMs.push(performance.timeOrigin + performance.now() - sentAt);
+    await b.waitForFunction(() => (window as unknown as { __bulk: { done: number } }).__bulk.done > 0, undefined, {
+      timeout: 10_000,
+    });
+    const bulk = (await b.evaluate(() => (window as unknown as { __bulk: { updates: number; done: number } }).__bulk)) as {
+      updates: number;
+      done: number;
+    };
+    bulkMs.push(bulk.done - sentAt);
+    bulkUpdates.push(bulk.updates);
+    await b.waitForTimeout(300);
+  }
   await writer.close();
 
   // 3. Latency: A presses a symbol key on a cell; B stamps the frame that shows it.
@@ -208,6 +262,12 @@ try {
         periodSwitchToFilledGridMs: summary(periodRender),
         languageSwitchToPaintMs: summary(languageRender),
         rowsRenderedForOneRemoteCell: rowsRendered,
+        bulkOfWholePeriod: {
+          cells: 40 * dates.length,
+          sendToAckMs: summary(bulkAckMs),
+          sendToAllPaintedMs: summary(bulkMs),
+          domUpdatesPerBulk: bulkUpdates,
+        },
         keyToPaintInOtherBrowserMs: summary(latency),
         at: new Date().toISOString(),
       },

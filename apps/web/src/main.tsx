@@ -7,6 +7,7 @@ import { LanguageProvider } from './i18n/i18n.tsx';
 import { syncSetup } from './sync-setup.ts';
 import './styles.css';
 import './schedule.css';
+import './schedule-print.css';
 
 const setup = syncSetup(window.location);
 const root = document.getElementById('root');

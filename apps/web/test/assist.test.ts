@@ -1,4 +1,5 @@
 import { type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue, until } from '@staff-sync/test-support/metrics';
 import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,16 +83,20 @@ describe('suggested resolutions in a real browser', () => {
    * Both open the form, tab 1 saves `theirs` first, then tab 2 saves `mine` from the same version.
    * The values share nothing, so no objective rule (a merge, one edit containing the other) decides.
    */
-  async function collide(theirs: string, mine: string): Promise<void> {
+  async function collide(theirs: string, mine: string, input = 'input-position', field = 'position'): Promise<void> {
     await editFromList(tab1, '鈴木 一郎');
     await editFromList(tab2, '鈴木 一郎');
     await front(tab1);
-    await tab1.getByTestId('input-position').fill(theirs);
+    await tab1.getByTestId(input).fill(theirs);
     await tab1.getByTestId('save-button').click();
-    await tab1.getByTestId('toast').getByText('鈴木 一郎を更新しました').last().waitFor();
-    await tab2.getByTestId('remote-change-position').waitFor();
+    await tab1
+      .getByTestId('toast')
+      .getByText(/を更新しました$/)
+      .last()
+      .waitFor();
+    await tab2.getByTestId(`remote-change-${field}`).waitFor();
     await front(tab2);
-    await tab2.getByTestId('input-position').fill(mine);
+    await tab2.getByTestId(input).fill(mine);
     await tab2.getByTestId('save-button').click();
   }
 
@@ -123,5 +128,22 @@ describe('suggested resolutions in a real browser', () => {
     expect(await tab2.getByTestId('conflict-dialog').isVisible()).toBe(false);
     await closeModal(tab1);
     await closeModal(tab2);
+  });
+
+  it('an applied resolution that kept the other value can be undone, which the server hears as a correction', async () => {
+    // The person's choices the server recorded (a correction back to a value it counts as the same
+    // as what it kept is "accepted"; to another, "overridden").
+    const settled = async () => {
+      const count = (event: string) =>
+        metricValue(db.server.url, 'staff_sync_assist_suggestions_total', { event }).catch(() => 0);
+      return (await count('accepted')) + (await count('overridden'));
+    };
+    const before = await settled();
+    // The same name in another case: objectively the same value, so the current one is kept.
+    await collide('Suzuki Ichiro', 'SUZUKI ICHIRO', 'staff-name', 'name');
+    const toast = tab2.getByTestId('toast').filter({ hasText: 'の競合を自動で解決しました（名前: 現在の値）' });
+    await toast.getByTestId('toast-action').getByText('自分の値に戻す').click();
+    for (const tab of [tab1, tab2]) await row(tab, 'SUZUKI ICHIRO').waitFor();
+    await until(async () => (await settled()) === before + 1, 10_000, 'the correction recorded');
   });
 });

@@ -1,3 +1,4 @@
+import type { Outbox } from './outbox.ts';
 import type { KeyValueStorage } from './storage.ts';
 import { uuid } from './uuid.ts';
 
@@ -102,4 +103,21 @@ export async function claimClientId(clientId: string): Promise<{ ours: boolean; 
       })
       .catch(() => resolve({ ours: true, release: () => {} }));
   });
+}
+
+/**
+ * Claim this tab's clientId. A duplicated tab starts with the original's id, and the outbox under it
+ * is the original's: it takes a new id, and the changes it made meanwhile move to it, renumbered.
+ * `renewed` says so; `release` frees the claim (when the client is disposed).
+ */
+export async function claimTab(
+  identity: ClientIdentity,
+  outbox: Pick<Outbox, 'rekey'>,
+): Promise<{ renewed: boolean; release: () => void }> {
+  const claim = await claimClientId(identity.clientId);
+  if (claim.ours) return { renewed: false, release: claim.release };
+  identity.renew();
+  const { clientId } = identity;
+  outbox.rekey(clientId, (m) => ({ ...m, clientId, sequenceNumber: identity.next() }));
+  return { renewed: true, release: (await claimClientId(clientId)).release };
 }

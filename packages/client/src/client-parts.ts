@@ -152,3 +152,30 @@ export function clientParts(options: StaffSyncClientOptions, hooks: ClientHooks)
   });
   return { clock, identity, outbox, roster, schedule, resume, connection, queue, liveness, presence, closedTabs };
 }
+
+/** A transport opened: sync, presence, the outbox and the heartbeat start (again) on it. */
+export function partsOpened(p: ClientParts): void {
+  p.queue.connectionLost();
+  p.resume.request();
+  p.presence.opened();
+  p.queue.pump();
+  p.liveness.start();
+}
+
+/** The transport went: what was in flight is sent again on the next one; the timers that need one stop. */
+export function partsLost(p: ClientParts): void {
+  p.queue.connectionLost();
+  p.liveness.stop();
+  p.closedTabs.stop();
+  p.presence.stop();
+}
+
+/** For good: every timer stops, and the promises still waiting reject with `error`. */
+export function disposeParts(p: ClientParts, error: StaffSyncError): void {
+  p.connection.dispose();
+  p.liveness.stop();
+  p.resume.stop();
+  p.presence.stop();
+  p.closedTabs.dispose();
+  p.queue.dispose(error);
+}

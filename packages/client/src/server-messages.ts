@@ -1,4 +1,4 @@
-import type { ServerMessage } from '@staff-sync/protocol';
+import { parseServerFrame, type ServerMessage } from '@staff-sync/protocol';
 import type { ClientParts } from './client-parts.ts';
 import type { ClientAction } from './client-state.ts';
 import { StaffSyncError } from './errors.ts';
@@ -8,10 +8,20 @@ export interface MessageHooks {
   /** An ERROR that answers none of our messages. */
   failed: (error: StaffSyncError) => void;
   clientId: string;
+  /** A message that failed the protocol's schemas: never applied. */
+  invalid: (bad: { message: unknown; reason: string }) => void;
+}
+
+/** One frame from the server (a message or an array of them): each valid message to its part. */
+export function handleFrame(text: string, parts: ClientParts, hooks: MessageHooks): void {
+  const frame = parseServerFrame(text);
+  // Never applied: a message that fails the schema could corrupt the roster.
+  for (const bad of frame.invalid) hooks.invalid(bad);
+  for (const message of frame.messages) handleServerMessage(message, parts, hooks);
 }
 
 /** Hand one validated server message to the part it is for (docs/protocol.md, server messages). */
-export function handleServerMessage(message: ServerMessage, parts: ClientParts, hooks: MessageHooks): void {
+function handleServerMessage(message: ServerMessage, parts: ClientParts, hooks: MessageHooks): void {
   const { dispatch } = hooks;
   switch (message.type) {
     case 'HELLO': {

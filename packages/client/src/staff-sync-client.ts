@@ -1,19 +1,12 @@
-import {
-  type ClientMessage,
-  type MutationMessage,
-  parseServerFrame,
-  type StaffChanges,
-  type StaffCreatePayload,
-  type StaffType,
-} from '@staff-sync/protocol';
-import { claimClientId } from './client-identity.ts';
-import { type ClientParts, clientParts } from './client-parts.ts';
+import type { ClientMessage, MutationMessage, StaffChanges, StaffCreatePayload, StaffType } from '@staff-sync/protocol';
+import { claimTab } from './client-identity.ts';
+import { type ClientParts, clientParts, disposeParts, partsLost, partsOpened } from './client-parts.ts';
 import { type ClientAction, type ClientState, initialState, reduce } from './client-state.ts';
 import { Emitter } from './emitter.ts';
 import { StaffSyncError } from './errors.ts';
 import { checkMutation } from './mutation-check.ts';
 import type { StaffSyncClientOptions } from './options.ts';
-import { handleServerMessage } from './server-messages.ts';
+import { handleFrame } from './server-messages.ts';
 import {
   type CellEdit,
   type CellResult,
@@ -58,12 +51,7 @@ export class StaffSyncClient {
     });
     this.#p = p;
     p.connection.events.on('state', (change) => {
-      if (change.newState !== 'connected') {
-        p.queue.connectionLost();
-        p.liveness.stop();
-        p.closedTabs.stop();
-        p.presence.stop();
-      }
+      if (change.newState !== 'connected') partsLost(p);
       this.#dispatch({ type: 'connection', status: change.newState, transport: p.connection.transportKind ?? null });
       this.#publish();
       this.#events.emit('state', change);
@@ -100,14 +88,8 @@ export class StaffSyncClient {
     if (this.#disposed) return;
     this.#disposed = true;
     this.disconnect();
-    this.#p.connection.dispose();
-    this.#p.liveness.stop();
-    this.#p.resume.stop();
-    this.#p.presence.stop();
-    this.#p.closedTabs.dispose();
-    this.#p.queue.dispose(
-      new StaffSyncError('CLOSED', 'the client was closed; the change stays saved and is sent by the next client of this tab'),
-    );
+    const error = 'the client was closed; the change stays saved and is sent by the next client of this tab';
+    disposeParts(this.#p, new StaffSyncError('CLOSED', error));
     this.#releaseClaim();
   }
 
@@ -201,13 +183,9 @@ export class StaffSyncClient {
   }
 
   async #claimIdentity(): Promise<void> {
-    const claim = await claimClientId(this.clientId);
+    const claim = await claimTab(this.#p.identity, this.#p.outbox);
     this.#releaseClaim = claim.release;
-    if (!claim.ours) {
-      // A duplicated tab starts with the original's id; the outbox under it is the original's.
-      this.#p.identity.renew();
-      this.#p.outbox.rekey(this.clientId, (m) => ({ ...m, clientId: this.clientId, sequenceNumber: this.#p.identity.next() }));
-      this.#releaseClaim = (await claimClientId(this.clientId)).release;
+    if (claim.renewed) {
       this.#dispatch({ type: 'changed' });
       this.#publish();
     }
@@ -227,28 +205,20 @@ export class StaffSyncClient {
   #onOpen(): void {
     // A move from HTTP to a WebSocket opens without a state change: the snapshot shows it all the same.
     this.#dispatch({ type: 'connection', status: this.#p.connection.state, transport: this.#p.connection.transportKind ?? null });
-    this.#p.queue.connectionLost();
-    this.#p.resume.request();
-    this.#p.presence.opened();
-    this.#p.queue.pump();
-    this.#p.liveness.start();
+    partsOpened(this.#p);
   }
 
   #onFrame(text: string): void {
     this.#p.liveness.heard();
-    const frame = parseServerFrame(text);
-    for (const bad of frame.invalid) {
-      // Never applied: a message that fails the schema could corrupt the roster.
-      this.#log.warn('staff-sync: dropped a server message that failed validation:', bad.reason);
-      this.#events.emit('invalidMessage', bad);
-    }
-    for (const message of frame.messages) {
-      handleServerMessage(message, this.#p, {
-        dispatch: (action) => this.#dispatch(action),
-        failed: (error) => this.#fail(error),
-        clientId: this.clientId,
-      });
-    }
+    handleFrame(text, this.#p, {
+      dispatch: (action) => this.#dispatch(action),
+      failed: (error) => this.#fail(error),
+      clientId: this.clientId,
+      invalid: (bad) => {
+        this.#log.warn('staff-sync: dropped a server message that failed validation:', bad.reason);
+        this.#events.emit('invalidMessage', bad);
+      },
+    });
     this.#publish();
     this.#p.queue.pump();
   }

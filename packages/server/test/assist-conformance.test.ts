@@ -253,6 +253,36 @@ for (const driver of await availableDrivers()) {
       expect(reply).toMatchObject({ type: 'ACK', payload: { version: 3, resolved: { basis: { name: 'merged' } } } });
     });
 
+    it('over the HTTP API: 409 with the suggestion in Accept-Language, then resolves in the body', async () => {
+      const { id, sato } = await restaurant();
+      const member = await create(sato, { name: '山田', position: '洗い場' });
+      await sato.request('STAFF_UPDATE', { staffId: member.staffId, version: 1, changes: { position: '店長' } });
+      const token = await hs256Token({ restaurant: id, role: 'editor', sub: `suzuki-${id}`, name: '鈴木', job: 'editor' });
+      const patch = (key: string, body: unknown) =>
+        fetch(`${env.server.url}/api/v1/staff/${member.staffId}`, {
+          method: 'PATCH',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'accept-language': 'en-US,en;q=0.9',
+            'idempotency-key': key,
+          },
+          body: JSON.stringify(body),
+        });
+      const refused = await patch('http-suzuki:1', { version: 1, changes: { position: 'ホール係' } });
+      expect(refused.status).toBe(409);
+      const conflict = (await refused.json()) as { payload: ConflictPayload };
+      expect(conflict.payload.suggestion?.reason).toContain('changed');
+      const before = (await metric('accepted')) + (await metric('overridden'));
+      const settled = await patch('http-suzuki:2', {
+        version: conflict.payload.current.version,
+        changes: { position: 'ホール係' },
+        resolves: { sequenceNumber: 1, choices: { position: 'mine' } },
+      });
+      expect(settled.status).toBe(200);
+      expect((await metric('accepted')) + (await metric('overridden'))).toBe(before + 1);
+    });
+
     it('counts suggestions and applied ones in the metrics', async () => {
       expect(await metric('suggested')).toBeGreaterThanOrEqual(5);
       expect(await metric('auto_applied')).toBeGreaterThanOrEqual(3);

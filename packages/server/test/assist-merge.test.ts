@@ -76,6 +76,9 @@ describe('an edit the other side already contains', () => {
 
   it('but two values that each replace the base are two choices, even when one text holds the other', () => {
     expect(position('ホール係', '料理長', '副料理長')).toBeNull();
+    // One side an edit of the base, the other a replacement that shares a character with it.
+    expect(position('ホール', '副店長', 'ホール長')).toBeNull();
+    expect(position('ホール', 'ホール長', '副店長')).toBeNull();
   });
 
   it('a field the stale edit left at the base value takes the other side', () => {

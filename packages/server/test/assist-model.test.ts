@@ -129,11 +129,39 @@ describe('Suggester settings and input', () => {
     });
     const { fields } = await suggester.suggest(probe(clock, 'r-x'));
     expect(fields[0]!.basis).toBe('mine'); // an untrained model leans to nothing; ties go to the person's own edit
+    // Someone else signed in cannot settle it by naming its client's message.
+    expect(
+      await suggester.record({
+        restaurantId: 'r-x',
+        conflictId: c.conflictId,
+        choices: { value: 'theirs' },
+        decidedBy: 'u-intruder',
+      }),
+    ).toEqual({ recorded: false });
     expect(await suggester.record({ restaurantId: 'r-x', conflictId: c.conflictId, choices: { value: 'theirs' } })).toEqual({
       recorded: true,
       accepted: { value: false },
     });
     expect(suggester.stats()).toMatchObject({ suggested: 2, overridden: 1, accepted: 0 });
+  });
+
+  it('forgets an applied suggestion the server could not write: never counted, never accepted implicitly', async () => {
+    const clock = new TestClock();
+    const suggester = new Suggester({ now: clock.read, implicitAcceptMs: 60_000 });
+    const same = (restaurantId: string) =>
+      conflict(clock, {
+        restaurantId,
+        mine: people.suzuki,
+        theirs: people.sato,
+        collection: 'staff',
+        fields: { name: { base: 'Sato', mine: 'SATO  HANAKO', theirs: 'Sato Hanako' } },
+      });
+    const first = same('r-race');
+    expect((await suggester.suggest(first)).autoApply).toBe(true);
+    await suggester.notApplied('r-race', first.conflictId);
+    clock.advance(120_000);
+    await suggester.suggest(same('r-race'));
+    expect(suggester.stats()).toMatchObject({ suggested: 2, autoApplied: 1, implicitlyAccepted: 0 });
   });
 
   it('refuses bad input with every problem named, and counts nothing', async () => {

@@ -265,5 +265,40 @@ export function defineScheduleSuite(name: string, open: () => Promise<{ db: Db; 
       );
       expect(await log(rid)).toHaveLength(after.length);
     });
+
+    it('writes a bulk change into the document once, whole; refuses a document that is no JSON object', async () => {
+      const rid = restaurant();
+      const a = await member(rid);
+      const b = await member(rid, { status: 'パート' });
+      ack(await setCell(rid, a, '2025-01-21', '×', { periodIndex: 0 }));
+      const dates = ['2025-01-21', '2025-01-22', '2025-01-23'];
+      ack(
+        await apply(rid, 'SHIFT_BULK_UPDATE', {
+          periodIndex: 0,
+          scheduleData: {
+            [a]: { '2025-01-21': null, '2025-01-22': '△', '2025-01-23': '★' },
+            [b]: Object.fromEntries(dates.map((d) => [d, '○'])),
+          },
+        }),
+      );
+      const document = { [a]: { '2025-01-22': '△', '2025-01-23': '★' }, [b]: Object.fromEntries(dates.map((d) => [d, '○'])) };
+      expect(await documentOf(rid, 0)).toEqual(document);
+      const updates = await db.query<{ n: number }>(
+        `select count(*)::int as n from staff_sync_changes where restaurant_id = $1 and collection = 'shift'`,
+        [rid],
+      );
+      expect(updates[0]?.n).toBe(7); // the single cell, then the bulk's six (clearing a cell is a change too)
+
+      // An app that writes JSON.stringify(data) as the value: a jsonb string, refused, nothing changed.
+      const before = await log(rid);
+      await expect(
+        db.query('update schedules set schedule_data = to_jsonb($1::text) where restaurant_id = $2 and period_index = 0', [
+          JSON.stringify(document),
+          rid,
+        ]),
+      ).rejects.toThrow(/must be a JSON object/);
+      expect(await documentOf(rid, 0)).toEqual(document);
+      expect(await log(rid)).toEqual(before);
+    });
   });
 }

@@ -66,7 +66,7 @@ export const scheduleEn: typeof scheduleJa = {
   },
   help: [
     ['← ↑ → ↓', 'Move between cells'],
-    ['Shift + arrows / drag', 'Select a range'],
+    ['Shift + arrows / drag', 'Select a range (Esc: back to one cell)'],
     ['N E L S F A X H U', 'Normal, early, late, special, fried egg, appetizer, off, designated holiday, unavailable'],
     ['Delete / Backspace', 'Clear'],
     ['Enter / double-click', 'The symbols and a custom text'],

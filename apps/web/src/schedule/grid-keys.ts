@@ -4,6 +4,7 @@ import type { KeyboardEvent } from 'react';
 export type GridCommand =
   | { kind: 'move'; dRow: number; dCol: number; extend: boolean }
   | { kind: 'picker' }
+  | { kind: 'collapse' }
   | { kind: 'clear' }
   | { kind: 'undo' }
   | { kind: 'redo' }
@@ -28,6 +29,7 @@ export function gridCommand(
   if (mod && key === 'y') return { kind: 'redo' };
   if (mod || event.altKey) return undefined;
   if (event.key === 'Enter' || event.key === 'F2') return { kind: 'picker' };
+  if (event.key === 'Escape') return { kind: 'collapse' };
   if (event.key === 'Delete' || event.key === 'Backspace') return { kind: 'clear' };
   if (key.length === 1 && /[a-z]/.test(key)) return { kind: 'symbol', key };
   return undefined;

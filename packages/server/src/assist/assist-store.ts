@@ -92,6 +92,15 @@ export async function saveSuggestion(
   );
 }
 
+/** An applied suggestion the server could not write after all: nothing waits to be accepted. */
+export async function markNotApplied(db: Queryable, restaurantId: string, conflictId: string): Promise<void> {
+  await db.query(
+    `update staff_sync_assist_conflicts set auto_applied = false
+      where restaurant_id = $1 and conflict_id = $2 and decision is null`,
+    [restaurantId, conflictId],
+  );
+}
+
 /**
  * Record a decision. `onlyIfUndecided` is for implicit acceptances: a person's correction that
  * got there first must win, whichever replica settles the conflict. Returns the new revision, or

@@ -5,6 +5,7 @@ import {
   loadDecided,
   loadLatestDecided,
   loadUncorrected,
+  markNotApplied,
   type StoredConflict,
   saveDecision,
   saveSuggestion,
@@ -161,6 +162,9 @@ export class Suggester {
     return this.serially(decision.restaurantId, async (state) => {
       const entry = await this.find(decision.restaurantId, decision.conflictId);
       if (!entry) return { recorded: false };
+      // A client's id is the client's to choose: only the person of the stale edit settles it.
+      const person = entry.conflict.mine.userId;
+      if (decision.decidedBy && person && decision.decidedBy !== person) return { recorded: false };
       const choices = Object.fromEntries(
         Object.entries(decision.choices).filter(([field]) => Object.hasOwn(entry.conflict.fields, field)),
       );
@@ -181,6 +185,22 @@ export class Suggester {
       const accepted = this.learner.learn(entry.conflict, entry.fields, facts);
       for (const taken of Object.values(accepted)) this.counters[taken ? 'accepted' : 'overridden'] += 1;
       return { recorded: true, accepted };
+    });
+  }
+
+  /**
+   * A suggestion `suggest` said to apply could not be written (someone wrote in between): it is
+   * not counted as applied and never becomes an implicit acceptance.
+   */
+  async notApplied(restaurantId: string, conflictId: string): Promise<void> {
+    await this.serially(restaurantId, async (state) => {
+      state.applied.delete(conflictId);
+      const entry = this.pending.get(pendingKey(restaurantId, conflictId));
+      if (entry?.autoApplied) {
+        entry.autoApplied = false;
+        this.counters.autoApplied -= 1;
+      }
+      if (this.store && this.learning) await markNotApplied(this.store, restaurantId, conflictId);
     });
   }
 

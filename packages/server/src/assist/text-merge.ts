@@ -35,9 +35,12 @@ export function resolveText(
     if (merged.trim().length > 0) return { value: merged, basis: 'merged', rule: 'merged' };
   }
 
+  // Both must be edits of the base: a value that replaced it outright contains nothing of the
+  // other edit, even when it shares a character with it ("ホール" -> "ホール長" and "副店長").
   const [b, m, t] = [distanceTokens(base), distanceTokens(mine), distanceTokens(theirs)];
-  if (isEditOf(b, m) && liesBetween(b, m, t)) return { value: theirs, basis: 'theirs', rule: 'contained' };
-  if (isEditOf(b, t) && liesBetween(b, t, m)) return { value: mine, basis: 'mine', rule: 'contained' };
+  if (!isEditOf(b, m) || !isEditOf(b, t)) return null;
+  if (liesBetween(b, m, t)) return { value: theirs, basis: 'theirs', rule: 'contained' };
+  if (liesBetween(b, t, m)) return { value: mine, basis: 'mine', rule: 'contained' };
   return null;
 }
 

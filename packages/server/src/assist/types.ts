@@ -96,7 +96,7 @@ export interface DecisionInput {
   choices: Record<string, Choice>;
   /** The values the settling mutation wrote (needed to tell a merged value from another "other"). */
   values?: Record<string, unknown>;
-  /** The person who decided; defaults to the stale edit's user. */
+  /** The person who decided; defaults to the stale edit's user. Another user than it: ignored. */
   decidedBy?: string | null;
 }
 

@@ -1,6 +1,6 @@
 import type { PresenceEntry } from '@staff-sync/protocol';
 import type { CellMap } from '@staff-sync/react';
-import { type KeyboardEvent, type MouseEvent, type ReactNode, useMemo } from 'react';
+import { type KeyboardEvent, type MouseEvent, type ReactNode, useEffect, useMemo } from 'react';
 import { useMessages } from '../../i18n/i18n.tsx';
 import { cellsOf, type Day, type DepartmentGroup, dayCounts } from '../../schedule/grid-model.ts';
 import type { CellPos, CellRange } from '../../schedule/use-cell-selection.ts';
@@ -60,6 +60,11 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
   const members = useMemo(() => groups.flatMap((g) => g.members), [groups]);
   const presence = useMemo(() => presenceByMember(props.editors), [props.editors]);
   const counts = useMemo(() => dayCounts(cells, members, days), [cells, members, days]);
+  // The keyboard may walk out of the visible part of the grid: bring the active cell along.
+  const activeId = active ? `cell-${active.row}-${active.col}` : undefined;
+  useEffect(() => {
+    if (activeId) document.getElementById(activeId)?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [activeId]);
   let rowIndex = 0;
   return (
     // biome-ignore lint/a11y/useSemanticElements: a grid of cells, worked by the keyboard like a spreadsheet
@@ -69,7 +74,7 @@ export function ScheduleGrid(props: ScheduleGridProps): ReactNode {
       role="grid"
       tabIndex={0}
       aria-label={s.gridLabel}
-      aria-activedescendant={active ? `cell-${active.row}-${active.col}` : undefined}
+      aria-activedescendant={activeId}
       onKeyDown={props.onKeyDown}
       onMouseDown={(event) => {
         const pos = posOf(event);

@@ -79,6 +79,7 @@ export function ScheduleScreen(props: {
     if (!command) return;
     event.preventDefault();
     if (command.kind === 'move') selection.move(command.dRow, command.dCol, command.extend);
+    else if (command.kind === 'collapse') selection.move(0, 0, false);
     else if (command.kind === 'undo') commands.undo();
     else if (command.kind === 'redo') commands.redo();
     else if (!selection.active) selection.move(0, 0, false);

@@ -100,9 +100,13 @@ export class AssistedResolution {
     const withSuggestion: MutationOutcome = { type: 'CONFLICT', payload: { ...conflict, suggestion } };
     if (!result.autoApply) return withSuggestion;
     const applied = await this.#apply(ctx, message, conflict, result, conflictId);
-    if (!applied) return withSuggestion;
-    if (applied.type === 'ACK') this.#count('auto_applied');
-    return applied;
+    if (applied?.type === 'ACK') {
+      this.#count('auto_applied');
+      return applied;
+    }
+    // Not written after all (a repeat got there first, someone wrote in between, a refusal).
+    await this.#suggester.notApplied(ctx.restaurantId, conflictId);
+    return applied ?? withSuggestion;
   }
 
   /** Write the suggestion (or nothing, for "theirs") under the mutation's own client and number. */

@@ -1,12 +1,12 @@
 import type { StaffMember } from '@staff-sync/protocol';
 import type { CellMap, ScheduleCell } from '@staff-sync/react';
 import { describe, expect, it } from 'vitest';
-import { cellKind, symbolForKey } from '../src/schedule/cell-values.ts';
-import { scheduleCsv } from '../src/schedule/csv.ts';
-import { gridCommand } from '../src/schedule/grid-keys.ts';
-import { dayCounts, daysOf, groupByDepartment, memberCounts } from '../src/schedule/grid-model.ts';
-import { holidayName, holidaysOf } from '../src/schedule/holidays.ts';
-import { reversalOf, UndoHistory } from '../src/schedule/undo-history.ts';
+import { cellKind, symbolForKey } from '../../src/schedule/cell-values.ts';
+import { scheduleCsv } from '../../src/schedule/csv.ts';
+import { gridCommand } from '../../src/schedule/grid-keys.ts';
+import { dayCounts, daysOf, groupByDepartment, memberCounts } from '../../src/schedule/grid-model.ts';
+import { holidayName, holidaysOf } from '../../src/schedule/holidays.ts';
+import { reversalOf, UndoHistory } from '../../src/schedule/undo-history.ts';
 
 const member = (id: string, over: Partial<StaffMember> = {}): StaffMember => ({
   id,
@@ -78,6 +78,7 @@ describe('schedule screen rules', () => {
     expect(key('y', { metaKey: true })).toEqual({ kind: 'redo' });
     expect(key('Backspace')).toEqual({ kind: 'clear' });
     expect(key('Enter')).toEqual({ kind: 'picker' });
+    expect(key('Escape')).toEqual({ kind: 'collapse' });
     expect(key('x', { altKey: true })).toBeUndefined();
     expect(key('Tab')).toBeUndefined();
   });
