@@ -91,6 +91,8 @@ for (const driver of await availableDrivers()) {
       await reader.close();
     });
     it('SIGKILL while groups of mutations commit: every ACKed one is there once, the re-sent rest applied once', async () => {
+      await env.server.stop();
+      await env.start({ GROUP_COMMIT_MAX: '64' });
       // 8 clients x 25 creates, all sent at once, so that they queue and commit in groups.
       const clients = await Promise.all(Array.from({ length: 8 }, () => TestClient.connect(env.server.wsUrl)));
       const acked = new Map<string, string>(); // name -> staffId
