@@ -23,6 +23,7 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '30' },
     members: { type: 'string', default: '50' },
     'fanout-interval': { type: 'string' },
+    'group-commit': { type: 'string' },
     replicas: { type: 'string', default: '1' },
     nginx: { type: 'boolean', default: false },
     'nginx-workers': { type: 'string', default: '1' },
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     USER_RATE_LIMIT_PER_SECOND: '100000',
     USER_RATE_LIMIT_BURST: '100000',
     ...(opts['fanout-interval'] ? { FANOUT_INTERVAL_MS: opts['fanout-interval'] } : {}),
+    ...(opts['group-commit'] ? { GROUP_COMMIT_MAX: opts['group-commit'] } : {}),
   };
   let target: { wsUrl: string; pids: number[]; stop: () => Promise<unknown> };
   if (viaNginx) {

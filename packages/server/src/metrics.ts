@@ -27,6 +27,12 @@ export function createMetrics() {
       labelNames: ['direction', 'type'] as const,
       registers,
     }),
+    commitGroupSize: new Histogram({
+      name: 'staff_sync_commit_group_size',
+      help: 'Mutations of one restaurant committed together in one transaction (group commit; 1 when none was waiting)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    }),
     messageDuration: new Histogram({
       name: 'websocket_message_duration_seconds',
       help: 'From a message received to its reply sent (for an applied mutation: to its change event sent)',

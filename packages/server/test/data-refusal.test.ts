@@ -35,7 +35,13 @@ function defineRefusals(name: string, open: Open): void {
       ({ db, close } = await open());
       await migrate(db);
       metrics = createMetrics();
-      const settings = { conflictStrategy: 'merge' as const, deltaMaxChanges: 1000, periodsStart: '2025-01', periodsAhead: 2 };
+      const settings = {
+        conflictStrategy: 'merge' as const,
+        deltaMaxChanges: 1000,
+        periodsStart: '2025-01',
+        periodsAhead: 2,
+        groupCommitMax: 64,
+      };
       engine = new SyncEngine(db, settings, metrics, createLogger('silent'));
     });
     afterAll(() => close());

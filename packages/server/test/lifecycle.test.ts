@@ -1,4 +1,5 @@
 import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { until } from '@staff-sync/test-support/metrics';
 import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -88,6 +89,49 @@ for (const driver of await availableDrivers()) {
       const ids = state.payload.full ? state.payload.staffMembers.map((m) => m.id) : [];
       for (const id of acked) expect(ids).toContain(id);
       await reader.close();
+    });
+    it('SIGKILL while groups of mutations commit: every ACKed one is there once, the re-sent rest applied once', async () => {
+      await env.server.stop();
+      await env.start({ GROUP_COMMIT_MAX: '64' });
+      // 8 clients x 25 creates, all sent at once, so that they queue and commit in groups.
+      const clients = await Promise.all(Array.from({ length: 8 }, () => TestClient.connect(env.server.wsUrl)));
+      const acked = new Map<string, string>(); // name -> staffId
+      const sent = clients.map((client, c) =>
+        Array.from({ length: 25 }, (_, i) => {
+          const name = `group-${c}-${i}`;
+          const n = client.send('STAFF_CREATE', { name, position: 'x' });
+          client.reply(n, 60_000).then(
+            (reply) => reply.type === 'ACK' && acked.set(name, (reply.payload as { staffId: string }).staffId),
+            () => {},
+          );
+          return { name, n };
+        }),
+      );
+      await until(() => acked.size >= 40, 60_000, '40 ACKs');
+      const closed = clients.map((c) => c.closed);
+      await env.server.stop('SIGKILL');
+      await Promise.all(closed);
+      const ackedBefore = new Map(acked);
+
+      await env.start();
+      // Each client re-sends what it had no answer for, with the same numbers, as the outbox does.
+      const again = await Promise.all(clients.map((c) => TestClient.connect(env.server.wsUrl, { clientId: c.clientId })));
+      await Promise.all(
+        again.map(async (client, c) => {
+          for (const { name, n } of sent[c] ?? []) {
+            if (ackedBefore.has(name)) continue;
+            client.send('STAFF_CREATE', { name, position: 'x' }, n);
+            expect(await client.reply(n, 60_000)).toMatchObject({ type: 'ACK' });
+          }
+        }),
+      );
+      const state = await again[0]?.sync();
+      const members = state?.payload.full ? state.payload.staffMembers.filter((m) => m.name.startsWith('group-')) : [];
+      // Every one of the 200 exactly once, and every ACKed before the crash with the id it was ACKed with.
+      expect(members).toHaveLength(200);
+      expect(new Set(members.map((m) => m.name)).size).toBe(200);
+      for (const [name, id] of ackedBefore) expect(members.find((m) => m.name === name)?.id).toBe(id);
+      await Promise.all(again.map((c) => c.close()));
     });
   });
 }

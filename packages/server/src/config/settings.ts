@@ -117,6 +117,13 @@ export const SETTINGS_TABLE = {
     1000,
     'least time between two fan-out passes (they are also spaced by their own cost); changes committed meanwhile go out together, one frame per client',
   ),
+  groupCommitMax: int(
+    'GROUP_COMMIT_MAX',
+    1,
+    1,
+    10_000,
+    'most mutations of one restaurant committed in one transaction when they arrive while its last one is in flight (1, the default: one transaction each; see docs/architecture.md, Group commit)',
+  ),
   maxPendingMessages: int(
     'MAX_PENDING_MESSAGES',
     256,

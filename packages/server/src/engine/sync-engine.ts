@@ -24,11 +24,13 @@ import { readChangesSince } from './changes.ts';
 import type { Actor, MutationContext, MutationOutcome } from './collections/collection.ts';
 import { collectionOf } from './collections/index.ts';
 import { dataRefusal } from './data-refusal.ts';
+import { GroupCommit } from './group-commit.ts';
 import { currentPeriodIndex, type PeriodSettings, periodsFor } from './periods.ts';
 
 export interface EngineSettings extends PeriodSettings {
   conflictStrategy: ConflictStrategy;
   deltaMaxChanges: number;
+  groupCommitMax: number;
 }
 
 /** The metric label of a mutation type (`create`, `update`, `delete`, as its collection names it). */
@@ -57,6 +59,8 @@ export type SyncResult = { ok: true; seq: number; payload: SyncResponsePayload }
 export class SyncEngine {
   readonly #db: Db;
   readonly #settings: EngineSettings;
+  /** Mutations go through it: a restaurant's that arrive together commit together. */
+  readonly #groups: GroupCommit;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #onCommitted: ((restaurantId: string, seq: number) => void) | undefined;
@@ -72,6 +76,10 @@ export class SyncEngine {
   ) {
     this.#db = db;
     this.#settings = settings;
+    this.#groups = new GroupCommit(db, {
+      maxBatch: settings.groupCommitMax,
+      onGroup: (size) => metrics.commitGroupSize.observe(size),
+    });
     this.#metrics = metrics;
     this.#log = log;
     this.#onCommitted = onCommitted;
@@ -116,7 +124,7 @@ export class SyncEngine {
         periodSettings: this.#settings,
       };
       ctx.stamp = this.#assist?.stampFor(ctx, message);
-      outcome = await collection.apply(this.#db, ctx, message);
+      outcome = await collection.apply(this.#groups.for(restaurantId), ctx, message);
       if (this.#assist) outcome = await this.#assist.after(ctx, message, outcome);
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
       if (outcome.type === 'ACK') this.#onCommitted?.(restaurantId, outcome.payload.seq);
