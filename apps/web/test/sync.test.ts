@@ -89,8 +89,11 @@ describe('staff management in a real browser', () => {
       await eventually(() => row(tab, 'B 別府').getByTestId('staff-position').textContent(), '副店長', 10_000, 'B');
     }
     await tab1.locator('[data-testid="pending-count"]').waitFor({ state: 'detached' });
-    // And they stay: a second later nothing has rolled either back.
-    await tab2.waitForTimeout(1000);
+    // And they stay: one more change made after them reaches tab 2 (changes arrive in seq order),
+    // and neither was rolled back before it.
+    await addMember(tab1, { name: 'C 千葉', position: 'ホール' });
+    await closeModal(tab1);
+    await row(tab2, 'C 千葉').waitFor();
     expect(await row(tab2, 'A 青木').getByTestId('staff-position').textContent()).toBe('ホール長');
     expect(await row(tab2, 'B 別府').getByTestId('staff-position').textContent()).toBe('副店長');
   });
@@ -176,12 +179,17 @@ describe('staff management in a real browser', () => {
     await tab.getByTestId('save-button').click();
     expect(await tab.getByTestId('error-endPeriod').textContent()).toBe('終了期間は開始期間より後にしてください');
 
-    // Nothing left the page, nothing is pending, nothing changed in the list.
-    await tab.waitForTimeout(300);
-    const after = sent.types().slice(before);
-    expect(after.filter((t) => t.startsWith('STAFF_'))).toEqual([]);
+    // Nothing left the page: the next frame it sends (closing the modal clears its presence) has
+    // no STAFF_ message before it. Nothing is pending, nothing changed in the list.
     expect(await tab.getByTestId('pending-count').count()).toBe(0);
     await closeModal(tab);
+    await eventually(async () => sent.types().slice(before).includes('PRESENCE_SET'), true, 10_000, 'the presence frame');
+    expect(
+      sent
+        .types()
+        .slice(before)
+        .filter((t) => t.startsWith('STAFF_')),
+    ).toEqual([]);
     expect(await row(tab, 'A 青木').getByTestId('staff-position').textContent()).toBe('ホール長');
     expect(await row(tab, 'A 青木').locator('.staff-period').textContent()).toBe('');
     await tab.close();
