@@ -7,6 +7,7 @@ import type {
   ShiftSyncResponsePayload,
 } from '@staff-sync/protocol';
 import { availableDrivers, type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
+import { metricValue } from '@staff-sync/test-support/metrics';
 import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlainClient } from './support/plain-client.ts';
@@ -136,6 +137,25 @@ for (const driver of await availableDrivers()) {
         frames.filter((m) => m.type === 'SHIFT_BROADCAST' && (m.seq as number) > seq - 8 && (m.seq as number) <= seq),
       ).toEqual([]);
       expect(watcher.frames.filter((f) => Array.isArray(f))).toEqual([]);
+    });
+
+    it('answers every plain client of a bulk change from one read of the period, not one each', async () => {
+      const writer = await v1();
+      const watchers = [await plain(), await plain(), await plain()];
+      const staffId = await member(writer);
+      const scheduleData = { [staffId]: Object.fromEntries([0, 1, 2].map((n) => [day(n), '△'])) };
+      const reads = () => metricValue(env.server.url, 'supabase_operations_total', { operation: 'snapshot', status: 'success' });
+      const before = await reads();
+      const ack = await request(writer, 'SHIFT_BULK_UPDATE', { periodIndex: period.index, scheduleData });
+      if (ack.type !== 'ACK') throw new Error(JSON.stringify(ack));
+      const { seq } = ack.payload as ShiftAckPayload;
+      for (const watcher of watchers) {
+        const announced = await watcher.waitFor((m) => m.type === 'SHIFT_SYNC_RESPONSE' && m.payload.broadcast === true);
+        expect(announced.seq).toBeGreaterThanOrEqual(seq);
+        expect((announced.payload as unknown as ShiftSyncResponsePayload).scheduleData[staffId]).toEqual(scheduleData[staffId]);
+      }
+      // Found by bench/schedule-bulk.ts --plain-share: each plain connection read the period itself.
+      expect((await reads()) - before).toBe(1);
     });
 
     it('refuses a cell the rules do not allow, all of a bulk with one such cell, and decides a stale cell by the strategy', async () => {

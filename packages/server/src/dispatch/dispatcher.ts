@@ -40,8 +40,12 @@ export interface Delivery {
  * metrics. Transports parse, keep their own per-connection limits, and hand over a validated
  * message with its session.
  */
+type PeriodCells = { seq: number; payload: ShiftSyncResponsePayload } | undefined;
+
 export class Dispatcher {
   readonly #d: DispatcherDeps;
+  /** Period reads under way, by restaurant and period: the plain connections announcing one bulk share one. */
+  readonly #periodReads = new Map<string, Promise<PeriodCells>>();
 
   constructor(deps: DispatcherDeps) {
     this.#d = deps;
@@ -69,13 +73,32 @@ export class Dispatcher {
     return session.userName ?? given ?? clientId.slice(0, 8);
   }
 
-  /** A period's cells (for a plain client's answer to a bulk change); undefined when it cannot be read. */
-  async periodCells(
-    session: Session,
-    periodIndex: number,
-  ): Promise<{ seq: number; payload: ShiftSyncResponsePayload } | undefined> {
-    const result = await this.#d.engine.shiftSync(session.restaurantId, { periodIndex });
-    return result.ok && result.kind === 'cells' ? { seq: result.seq, payload: result.payload } : undefined;
+  /**
+   * A period's cells covering at least `seq` (for a plain client's answer to a bulk change whose last
+   * cell is `seq`); undefined when it cannot be read. Every plain connection of the restaurant asks
+   * in the same fan-out pass: they share one read instead of one each (docs/protocol.md, "The
+   * shift schedule"). A shared read that turns out older than `seq` is not used: a new one is made.
+   */
+  async periodCells(session: Session, periodIndex: number, seq: number): Promise<PeriodCells> {
+    const key = JSON.stringify([session.restaurantId, periodIndex]);
+    const shared = this.#periodReads.get(key);
+    if (shared) {
+      const answer = await shared;
+      if (answer && answer.seq >= seq) return answer;
+    }
+    let read = this.#periodReads.get(key);
+    if (!read || read === shared) {
+      read = this.#d.engine
+        .shiftSync(session.restaurantId, { periodIndex })
+        .then((result) => (result.ok && result.kind === 'cells' ? { seq: result.seq, payload: result.payload } : undefined));
+      const mine = read;
+      this.#periodReads.set(key, mine);
+      const done = () => {
+        if (this.#periodReads.get(key) === mine) this.#periodReads.delete(key);
+      };
+      mine.then(done, done);
+    }
+    return read;
   }
 
   /** Take one message's token from the user's budget; false (counted) when the user is over it. */

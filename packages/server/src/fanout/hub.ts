@@ -21,6 +21,8 @@ interface Room {
   subscribers: Set<Subscriber>;
   pending: HubEvent[];
   published: ChangeRecord[];
+  /** When the first part of a bulk change still missing its last part came (performance.now()). */
+  bulkOpenSince?: number | undefined;
 }
 
 export interface HubOptions {
@@ -40,6 +42,12 @@ export interface HubOptions {
 const PASS_SPACING = 2.5;
 /** Subscribers written per event-loop turn, so replies (ACK) are not stuck behind a long pass. */
 const SLICE = 256;
+/**
+ * A bulk change's parts come from the feed one by one, over several reads of the database's
+ * socket; its restaurant's pass waits for the last part so that subscribers get the bulk in one
+ * frame (docs/protocol.md, "The shift schedule"), but never longer than this.
+ */
+const BULK_WAIT_MS = 1000;
 
 interface Delivery {
   batch: ChangeBatch;
@@ -60,6 +68,7 @@ export class Hub {
   readonly #published = new Set<(change: ChangeRecord) => void>();
   #scheduled = false;
   #nextPassAt = -Infinity;
+  #bulkTimer: ReturnType<typeof setTimeout> | undefined;
   /** The pass in progress: passes never overlap, or a later batch could overtake an earlier one. */
   #running: Promise<void> | undefined;
 
@@ -108,7 +117,7 @@ export class Hub {
 
   /** Hand out everything gathered so far now (before a shutdown closes the sockets). */
   flush(): Promise<void> {
-    return this.#pass();
+    return this.#pass(true);
   }
 
   #collect(change: ChangeRecord): void {
@@ -128,7 +137,34 @@ export class Hub {
       bulk: change.bulk,
     });
     room.published.push(change);
+    if (change.bulk && change.bulk.left > 0) {
+      room.bulkOpenSince ??= performance.now();
+      this.#armBulkTimer();
+      return;
+    }
+    room.bulkOpenSince = undefined;
     this.#schedule();
+  }
+
+  /** Should a bulk's last part never come, its room's pass goes ahead after the wait. */
+  #armBulkTimer(): void {
+    if (this.#bulkTimer) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const room of this.#rooms.values())
+      if (room.bulkOpenSince !== undefined) earliest = Math.min(earliest, room.bulkOpenSince);
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.#bulkTimer = setTimeout(
+      () => {
+        this.#bulkTimer = undefined;
+        this.#schedule();
+      },
+      Math.max(0, earliest + BULK_WAIT_MS - performance.now()),
+    );
+  }
+
+  /** True while the room's pending changes end in a bulk change whose last part has not come yet. */
+  #waitingForBulk(room: Room, now: number): boolean {
+    return room.bulkOpenSince !== undefined && now - room.bulkOpenSince < BULK_WAIT_MS;
   }
 
   #schedule(): void {
@@ -140,17 +176,18 @@ export class Hub {
   }
 
   /** Hand every room's gathered changes to its subscribers, a slice of subscribers per turn. */
-  #pass(): Promise<void> {
-    if (this.#running) return this.#running.then(() => this.#pass());
+  #pass(force = false): Promise<void> {
+    if (this.#running) return this.#running.then(() => this.#pass(force));
     const startedAt = performance.now();
     const deliveries: Delivery[] = [];
     for (const [restaurantId, room] of this.#rooms) {
-      if (room.pending.length > 0) {
+      if (room.pending.length > 0 && (force || !this.#waitingForBulk(room, startedAt))) {
         deliveries.push({ batch: new ChangeBatch(room.pending), subscribers: [...room.subscribers], published: room.published });
         room.pending = [];
         room.published = [];
+        room.bulkOpenSince = undefined;
       }
-      if (room.subscribers.size === 0) {
+      if (room.subscribers.size === 0 && room.pending.length === 0) {
         this.#rooms.delete(restaurantId);
         this.#feed.unfollow(restaurantId);
       }
@@ -182,7 +219,11 @@ export class Hub {
         done = true;
         this.#running = undefined;
         this.#scheduled = false;
-        if ([...this.#rooms.values()].some((room) => room.pending.length > 0)) this.#schedule();
+        // Rooms waiting for a bulk's last part are scheduled by its arrival or by the bulk timer.
+        const now = performance.now();
+        if ([...this.#rooms.values()].some((room) => room.pending.length > 0 && !this.#waitingForBulk(room, now)))
+          this.#schedule();
+        this.#armBulkTimer();
         resolve();
       };
       deliver(0, 0);

@@ -19,8 +19,11 @@ export interface ConnectionLimits {
   rateLimitBurst: number;
 }
 
-/** A period's cells and the seq they reflect, for a plain client's answer to a bulk change. */
-export type BulkAnswer = (periodIndex: number) => Promise<{ seq: number; payload: ShiftSyncResponsePayload } | undefined>;
+/** A period's cells and the seq they reflect (at least `seq`, the bulk's last), for a plain client's answer to a bulk change. */
+export type BulkAnswer = (
+  periodIndex: number,
+  seq: number,
+) => Promise<{ seq: number; payload: ShiftSyncResponsePayload } | undefined>;
 
 export type CloseReason = 'backlog' | 'heartbeat' | 'shutdown' | 'token_expired' | 'oversized';
 
@@ -102,7 +105,7 @@ export class Connection implements Replier {
     if (verdict !== 'send') return;
     if (this.info.dialect === 'plain' && event.bulk) {
       // The real app's schedule screens get a bulk change as one SHIFT_SYNC_RESPONSE, after its last cell.
-      if (event.bulk.left === 0) this.#announceBulk(event.bulk.periodIndex);
+      if (event.bulk.left === 0) this.#announceBulk(event.bulk.periodIndex, event.seq);
       return;
     }
     this.#enqueue(eventText(event, this.info.dialect), event.bytes);
@@ -112,10 +115,10 @@ export class Connection implements Replier {
    * The period's cells, to everyone after a bulk change (`broadcast: true`): later changes wait
    * until it is out, and those it covers are not sent again.
    */
-  #announceBulk(periodIndex: number): void {
+  #announceBulk(periodIndex: number, seq: number): void {
     if (!this.#bulkAnswer) return;
     this.#gate.hold();
-    this.#bulkAnswer(periodIndex).then(
+    this.#bulkAnswer(periodIndex, seq).then(
       (answer) => {
         if (answer) this.send('SHIFT_SYNC_RESPONSE', { ...answer.payload, broadcast: true }, answer.seq);
         this.releaseChanges(answer?.seq, 'shift');

@@ -129,7 +129,7 @@ export class WsGateway {
       session,
       settings,
       (c, reason) => this.#close(c, CloseCode.TRY_AGAIN_LATER, 'send backlog limit exceeded; reconnect and resume', reason),
-      session.dialect === 'plain' ? (periodIndex) => dispatcher.periodCells(session, periodIndex) : undefined,
+      session.dialect === 'plain' ? (periodIndex, seq) => dispatcher.periodCells(session, periodIndex, seq) : undefined,
     );
     const clog = log.child({ connectionId: session.id, requestId, restaurantId: session.restaurantId });
     this.#connections.add(connection);
