@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { useMessages } from '../i18n/i18n.tsx';
 
 /** The names of the others editing `staffId` now, each once (one person may have two tabs open). */
-export function editorsOf(editors: readonly PresenceEntry[], staffId: string): string[] {
+function editorsOf(editors: readonly PresenceEntry[], staffId: string): string[] {
   return [...new Set(editors.filter((e) => e.staffId === staffId).map((e) => e.userName))];
 }
 

@@ -4,7 +4,7 @@ import type { YmdDraft } from '../form/staff-draft.ts';
 import { useMessages } from '../i18n/i18n.tsx';
 
 /** The years offered: the restaurant's periods, a year either side, and whatever the member has. */
-export function yearChoices(periods: readonly Period[], current: string): number[] {
+function yearChoices(periods: readonly Period[], current: string): number[] {
   const years = periods.map((p) => Number(p.startDate.slice(0, 4)));
   const now = new Date().getFullYear();
   const from = Math.min(now, ...years) - 1;

@@ -3,10 +3,10 @@ import { createPortal } from 'react-dom';
 import { useMessages } from '../i18n/i18n.tsx';
 import { topLayer } from './top-layer.ts';
 
-export type ToastKind = 'success' | 'error' | 'info';
+type ToastKind = 'success' | 'error' | 'info';
 
 /** More than a line of text: what was lost, and a button to act on it (e.g. apply it again). */
-export interface ToastExtras {
+interface ToastExtras {
   detail?: string;
   action?: { label: string; run: () => void };
 }

@@ -33,11 +33,11 @@ export interface StaffDraft {
 }
 
 /** The member fields the form edits. */
-export const FORM_FIELDS = ['name', 'position', 'department', 'status', 'startPeriod', 'endPeriod'] as const;
+const FORM_FIELDS = ['name', 'position', 'department', 'status', 'startPeriod', 'endPeriod'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
 export type FormFields = Pick<StaffMember, FormField>;
 
-export type DraftError = keyof Messages['errors'];
+type DraftError = keyof Messages['errors'];
 export type DraftErrors = Partial<Record<FormField, DraftError>>;
 
 const ymdDraftOf = (ymd: YMD | null): YmdDraft =>
@@ -112,7 +112,7 @@ export function changedSince(base: StaffMember, live: StaffMember): FormField[] 
 const sameYmd = (a: YmdDraft, b: YmdDraft) => a.year === b.year && a.month === b.month && a.day === b.day;
 
 /** True when the person changed this field of the draft since the edit began. */
-export function isTouched(draft: StaffDraft, base: StaffMember, field: FormField): boolean {
+function isTouched(draft: StaffDraft, base: StaffMember, field: FormField): boolean {
   const from = draftOf(base);
   if (field === 'startPeriod' || field === 'endPeriod') return !sameYmd(draft[field], from[field]);
   return draft[field] !== from[field];

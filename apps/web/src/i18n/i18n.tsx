@@ -2,7 +2,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { en } from './en.ts';
 import { ja, type Messages } from './ja.ts';
 
-export type Language = 'ja' | 'en';
+type Language = 'ja' | 'en';
 
 const CATALOGS: Record<Language, Messages> = { ja, en };
 const STORAGE_KEY = 'staff-sync:lang';

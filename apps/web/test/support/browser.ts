@@ -1,7 +1,7 @@
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium; no browser is ever downloaded. */
-export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const FLAGS = [
   '--headless',
   '--no-sandbox',
