@@ -1,23 +1,7 @@
-import type { ChangeEvent, StaffMember } from '@staff-sync/protocol';
+import type { ChangeEvent } from '@staff-sync/protocol';
 import { describe, expect, it } from 'vitest';
 import { Roster } from '../../src/roster.ts';
-
-const member = (id: string, version: number): StaffMember => ({
-  id,
-  name: id,
-  position: 'ホール',
-  department: '調理',
-  status: '社員',
-  type: 'regular',
-  color: null,
-  order: 0,
-  startPeriod: null,
-  endPeriod: null,
-  isActive: true,
-  version,
-  createdAt: '2026-12-01T09:00:00.000Z',
-  updatedAt: '2026-12-01T09:00:00.000Z',
-});
+import { member } from './fixtures.ts';
 
 /** A compact event (staff-sync.v2): no `staff`, only what changed. */
 const compact = (type: 'STAFF_UPDATE' | 'STAFF_DELETE', staffId: string, version: number, seq: number): ChangeEvent => ({
