@@ -1,5 +1,6 @@
 import { type DriverServer, serverOn } from '@staff-sync/test-support/drivers';
 import { metricValue, until } from '@staff-sync/test-support/metrics';
+import { type SilentProxy, silentProxy } from '@staff-sync/test-support/silent-proxy';
 import { TestClient } from '@staff-sync/test-support/ws-client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { buildApp } from './support/app-build.ts';
 import {
   addMember,
   type Browser,
+  cell,
   closeModal,
   editFromList,
   eventually,
@@ -26,11 +28,12 @@ const POSITIONS = ['料理長', 'ホール係', '洗い場', 'キッチン補助
  * server's suggestion pre-selected with its reason, the person accepts it, and the next conflict
  * like it is resolved by the server without a dialog. Two people, each in a browser of their own.
  *
- * How the threshold is reached: before the browsers, a protocol client makes MIN_OWN_DECISIONS - 1
+ * How the threshold is reached: before the browsers, a protocol client makes MIN_OWN_DECISIONS - 2
  * conflicts of a position in the same restaurant and settles each with `resolves` keeping its own
- * value (what the person in the browser then does too). A learned suggestion is never applied
- * before a restaurant has sent back MIN_OWN_DECISIONS choices; the browser's conflict is the last
- * one asked, and after its choice the next one is applied.
+ * value (what the people in the browsers then do too). A learned suggestion is never applied
+ * before a restaurant has sent back MIN_OWN_DECISIONS choices; the browsers' first two conflicts
+ * (a schedule cell, then a position) are the last ones asked, and after their choices the next
+ * one is applied. Tab 2 reaches the server through a proxy that can cut it off, for the cell.
  */
 describe('suggested resolutions in a real browser', () => {
   let db: DriverServer;
@@ -38,6 +41,7 @@ describe('suggested resolutions in a real browser', () => {
   const errors: string[][] = [];
   let tab1: Page;
   let tab2: Page;
+  let proxy: SilentProxy;
 
   /** One conflict of a position, settled by keeping "mine" (the stale client's value). */
   async function seedDecision(a: TestClient, b: TestClient, staffId: string, version: number, i: number): Promise<number> {
@@ -64,17 +68,20 @@ describe('suggested resolutions in a real browser', () => {
     const created = await a.request('STAFF_CREATE', { name: '見本 太郎', position: POSITIONS[0] });
     if (created.type !== 'ACK') throw new Error(JSON.stringify(created));
     let version = 1;
-    for (let i = 1; i < MIN_OWN_DECISIONS; i++) version = await seedDecision(a, b, created.payload.staffId, version, i);
+    for (let i = 1; i < MIN_OWN_DECISIONS - 1; i++) version = await seedDecision(a, b, created.payload.staffId, version, i);
     await Promise.all([a.close(), b.close()]);
 
+    proxy = await silentProxy(db.server.url);
     tab1 = await openApp(first, db.server.url, '花子', (p) => errors.push(recordErrors(p)));
-    tab2 = await openApp(second, db.server.url, '次郎', (p) => errors.push(recordErrors(p)));
+    tab2 = await openApp(second, proxy.url, '次郎', (p) => errors.push(recordErrors(p)));
     await addMember(tab1, { name: '鈴木 一郎', position: 'ホール' });
     await closeModal(tab1);
     await row(tab2, '鈴木 一郎').waitFor();
   });
   afterAll(async () => {
+    proxy?.restore();
     await Promise.all(browsers.map((b) => b.close()));
+    await proxy?.close();
     await db?.cleanup();
     expect(errors.flat()).toEqual([]);
   });
@@ -99,6 +106,42 @@ describe('suggested resolutions in a real browser', () => {
     await tab2.getByTestId(input).fill(mine);
     await tab2.getByTestId('save-button').click();
   }
+
+  /** The server's count of suggestions a person accepted (docs/assist.md, "Metrics"). */
+  const accepted = () => metricValue(db.server.url, 'staff_sync_assist_suggestions_total', { event: 'accepted' }).catch(() => 0);
+
+  it('the cell conflict dialog shows the suggestion pre-selected with its reason; accepting it is sent back', async () => {
+    const date = (await tab1.getByTestId('day-header').nth(5).getAttribute('data-date')) as string;
+    const before = await accepted();
+    // Tab 2 sets the cell offline; tab 1 sets it meanwhile; tab 2's change then arrives stale.
+    proxy.cut();
+    await eventually(() => tab2.getByTestId('connection-status').getAttribute('data-status'), 'reconnecting', 15_000, 'offline');
+    try {
+      await front(tab2);
+      await cell(tab2, '鈴木 一郎', date).click();
+      await tab2.keyboard.press('h');
+      await front(tab1);
+      await cell(tab1, '鈴木 一郎', date).click();
+      await tab1.keyboard.press('s');
+      await eventually(() => cell(tab1, '鈴木 一郎', date).getAttribute('data-pending'), null, 10_000, 'tab 1 confirmed');
+    } finally {
+      proxy.restore();
+    }
+    const dialog = tab2.getByTestId('cell-conflict-dialog');
+    await dialog.getByTestId('conflict-suggestion-reason').waitFor({ timeout: 30_000 });
+    expect(await dialog.getByTestId('conflict-suggestion-reason').textContent()).toContain('シフトを変更しました');
+    expect(await dialog.getByTestId('conflict-suggestion-confidence').textContent()).toMatch(/^確からしさ \d+%$/);
+    // Pre-selected: the suggestion (the person's own value, this restaurant's habit) has the focus.
+    const apply = dialog.getByTestId('cell-conflict-apply-mine');
+    expect(await apply.getAttribute('data-suggested')).toBe('true');
+    await eventually(() => apply.evaluate((b) => b === document.activeElement), true, 10_000, 'focus');
+    await front(tab2);
+    await tab2.keyboard.press('Enter');
+    await dialog.getByTestId('cell-conflict-row').waitFor({ state: 'detached' });
+    for (const tab of [tab1, tab2])
+      await eventually(() => cell(tab, '鈴木 一郎', date).getAttribute('data-value'), '★', 10_000, 'mine');
+    await until(async () => (await accepted()) === before + 1, 10_000, 'the acceptance recorded');
+  });
 
   it('shows the suggestion pre-selected with its reason; the person accepts it', async () => {
     await collide('キッチン補助', '洗い場');
