@@ -107,26 +107,50 @@ describe('suggested resolutions in a real browser', () => {
     await tab2.getByTestId('save-button').click();
   }
 
-  /** The server's count of suggestions a person accepted (docs/assist.md, "Metrics"). */
-  const accepted = () => metricValue(db.server.url, 'staff_sync_assist_suggestions_total', { event: 'accepted' }).catch(() => 0);
+  /** The server's counts of suggestions by event (docs/assist.md, "Metrics"). */
+  const count = (event: string) => metricValue(db.server.url, 'staff_sync_assist_suggestions_total', { event }).catch(() => 0);
+  const accepted = () => count('accepted');
+  /**
+   * The person's choices the server recorded (a correction back to a value it counts as the same
+   * as what it kept is "accepted"; to another, "overridden").
+   */
+  const settled = async () => (await accepted()) + (await count('overridden'));
 
-  it('the cell conflict dialog shows the suggestion pre-selected with its reason; accepting it is sent back', async () => {
-    const date = (await tab1.getByTestId('day-header').nth(5).getAttribute('data-date')) as string;
-    const before = await accepted();
-    // Tab 2 sets the cell offline; tab 1 sets it meanwhile; tab 2's change then arrives stale.
+  /** Type `value` into the selected cell: a key of a symbol (one letter), else a custom text. */
+  async function type(page: Page, value: string): Promise<void> {
+    if (/^[a-z]$/.test(value)) return page.keyboard.press(value);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('picker-custom').fill(value);
+    await page.getByTestId('picker-custom').press('Enter');
+    await page.getByTestId('picker-custom').waitFor({ state: 'detached' });
+  }
+
+  /**
+   * Tab 2 sets `name`'s cell on `date` to `mine` offline, tab 1 sets it to `theirs` meanwhile:
+   * tab 2's change arrives stale, from the same version as tab 1's.
+   */
+  async function collideCell(name: string, date: string, theirs: string, mine: string): Promise<void> {
     proxy.cut();
     await eventually(() => tab2.getByTestId('connection-status').getAttribute('data-status'), 'reconnecting', 15_000, 'offline');
     try {
       await front(tab2);
-      await cell(tab2, '鈴木 一郎', date).click();
-      await tab2.keyboard.press('h');
+      await cell(tab2, name, date).click();
+      await type(tab2, mine);
       await front(tab1);
-      await cell(tab1, '鈴木 一郎', date).click();
-      await tab1.keyboard.press('s');
-      await eventually(() => cell(tab1, '鈴木 一郎', date).getAttribute('data-pending'), null, 10_000, 'tab 1 confirmed');
+      await cell(tab1, name, date).click();
+      await type(tab1, theirs);
+      await eventually(() => cell(tab1, name, date).getAttribute('data-pending'), null, 10_000, 'tab 1 confirmed');
     } finally {
       proxy.restore();
     }
+  }
+
+  const dayOf = async (i: number) => (await tab1.getByTestId('day-header').nth(i).getAttribute('data-date')) as string;
+
+  it('the cell conflict dialog shows the suggestion pre-selected with its reason; accepting it is sent back', async () => {
+    const date = await dayOf(5);
+    const before = await accepted();
+    await collideCell('鈴木 一郎', date, 's', 'h');
     const dialog = tab2.getByTestId('cell-conflict-dialog');
     await dialog.getByTestId('conflict-suggestion-reason').waitFor({ timeout: 30_000 });
     expect(await dialog.getByTestId('conflict-suggestion-reason').textContent()).toContain('シフトを変更しました');
@@ -174,13 +198,6 @@ describe('suggested resolutions in a real browser', () => {
   });
 
   it('an applied resolution that kept the other value can be undone, which the server hears as a correction', async () => {
-    // The person's choices the server recorded (a correction back to a value it counts as the same
-    // as what it kept is "accepted"; to another, "overridden").
-    const settled = async () => {
-      const count = (event: string) =>
-        metricValue(db.server.url, 'staff_sync_assist_suggestions_total', { event }).catch(() => 0);
-      return (await count('accepted')) + (await count('overridden'));
-    };
     const before = await settled();
     // The same name in another case: objectively the same value, so the current one is kept.
     await collide('Suzuki Ichiro', 'SUZUKI ICHIRO', 'staff-name', 'name');
@@ -188,5 +205,21 @@ describe('suggested resolutions in a real browser', () => {
     await toast.getByTestId('toast-action').getByText('自分の値に戻す').click();
     for (const tab of [tab1, tab2]) await row(tab, 'SUZUKI ICHIRO').waitFor();
     await until(async () => (await settled()) === before + 1, 10_000, 'the correction recorded');
+  });
+
+  it('a cell change the server resolved itself says what it kept, and can be undone', async () => {
+    // The same text in another width and case: objectively the same value, so the current one stays.
+    for (const tab of [tab1, tab2]) await closeModal(tab);
+    const date = await dayOf(6);
+    const before = await settled();
+    await collideCell('SUZUKI ICHIRO', date, 'kenshu', 'ＫＥＮＳＨＵ');
+    const toast = tab2
+      .getByTestId('toast')
+      .filter({ hasText: `SUZUKI ICHIRO（${date}）のシフトの競合を自動で解決しました（現在の値）` });
+    await toast.getByTestId('toast-action').getByText('自分の値に戻す').click();
+    for (const tab of [tab1, tab2])
+      await eventually(() => cell(tab, 'SUZUKI ICHIRO', date).getAttribute('data-value'), 'ＫＥＮＳＨＵ', 10_000, 'undone');
+    await until(async () => (await settled()) === before + 1, 10_000, 'the correction recorded');
+    expect(await tab2.getByTestId('cell-conflict-dialog').isVisible()).toBe(false);
   });
 });
