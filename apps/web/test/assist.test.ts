@@ -126,20 +126,21 @@ describe('suggested resolutions in a real browser', () => {
   }
 
   /**
-   * Tab 2 sets `name`'s cell on `date` to `mine` offline, tab 1 sets it to `theirs` meanwhile:
-   * tab 2's change arrives stale, from the same version as tab 1's.
+   * With tab 2 offline, tab 1 sets `name`'s cell on `date` to `theirs`, then tab 2 sets it to
+   * `mine`: tab 2's change arrives stale, from the same version as tab 1's.
    */
   async function collideCell(name: string, date: string, theirs: string, mine: string): Promise<void> {
     proxy.cut();
     await eventually(() => tab2.getByTestId('connection-status').getAttribute('data-status'), 'reconnecting', 15_000, 'offline');
     try {
-      await front(tab2);
-      await cell(tab2, name, date).click();
-      await type(tab2, mine);
       await front(tab1);
       await cell(tab1, name, date).click();
       await type(tab1, theirs);
       await eventually(() => cell(tab1, name, date).getAttribute('data-pending'), null, 10_000, 'tab 1 confirmed');
+      // Later than tab 1's, as in the seeded conflicts (the edit's time is one of the model's features).
+      await front(tab2);
+      await cell(tab2, name, date).click();
+      await type(tab2, mine);
     } finally {
       proxy.restore();
     }
