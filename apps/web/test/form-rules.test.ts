@@ -112,6 +112,11 @@ describe('conflict resolution', () => {
       resolves: { sequenceNumber: 9, choices: { name: 'mine' } },
     });
     expect(undoOf({ basis: { position: 'mine' }, confidence: 0.95 }, { position: '副店長' }, 9)).toBeUndefined();
+    // A schedule cell's field is `shiftValue`.
+    expect(undoOf({ basis: { shiftValue: 'theirs' }, confidence: 0.97 }, { shiftValue: '★' }, 4)).toEqual({
+      changes: { shiftValue: '★' },
+      resolves: { sequenceNumber: 4, choices: { shiftValue: 'mine' } },
+    });
   });
 });
 

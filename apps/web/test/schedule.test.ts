@@ -4,11 +4,12 @@ import type { ShiftChangeEvent } from '@staff-sync/protocol';
 import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
 import { type SilentProxy, silentProxy } from '@staff-sync/test-support/silent-proxy';
 import { TestClient } from '@staff-sync/test-support/ws-client';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './support/app-build.ts';
 import {
   type Browser,
+  cell,
   closeModal,
   editFromList,
   eventually,
@@ -19,11 +20,6 @@ import {
   recordSent,
   row,
 } from './support/browser.ts';
-
-/** The cell of the member named `name` on `date`. */
-function cell(page: Page, name: string, date: string): Locator {
-  return row(page, name).locator(`[data-testid="cell"][data-date="${date}"]`);
-}
 
 const shown = (page: Page, name: string, date: string) => cell(page, name, date).getAttribute('data-value');
 const OFF = new Set(['×', '★', '⊘']);

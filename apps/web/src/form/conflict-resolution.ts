@@ -72,18 +72,19 @@ export function currentValues(current: StaffMember, fields: readonly string[]): 
 
 /**
  * Undoing a resolution the server applied itself: the person's own values again, and the
- * correction of the fields where it kept something else. Undefined when it kept theirs in full.
+ * correction of the fields where it kept something else. Undefined when it kept "mine" in full.
+ * For a member's fields, or a cell's (`{ shiftValue }`).
  */
-export function undoOf(
+export function undoOf<C extends object = StaffChanges>(
   resolved: ResolvedInfo,
-  changes: StaffChanges,
+  changes: C,
   sequenceNumber: number | undefined,
-): { changes: StaffChanges; resolves: Resolves | undefined } | undefined {
+): { changes: C; resolves: Resolves | undefined } | undefined {
   const own = changes as Record<string, unknown>;
   const fields = Object.keys(resolved.basis).filter((f) => resolved.basis[f] !== 'mine' && Object.hasOwn(own, f));
   if (fields.length === 0) return undefined;
   return {
-    changes: Object.fromEntries(fields.map((f) => [f, own[f]])) as StaffChanges,
+    changes: Object.fromEntries(fields.map((f) => [f, own[f]])) as C,
     resolves:
       sequenceNumber === undefined
         ? undefined

@@ -55,6 +55,9 @@ export const scheduleEn: typeof scheduleJa = {
     current: 'Current',
     applyMine: 'Apply yours',
     keepCurrent: 'Keep the current values',
+    suggestedValue: 'Suggested',
+    applySuggested: 'Apply the suggested value',
+    autoResolved: (name, date, kept) => `The schedule conflict on ${name} (${date}) was resolved automatically (${kept})`,
   },
 
   toolbar: {

@@ -54,6 +54,11 @@ export const scheduleJa = {
     current: '現在の値',
     applyMine: 'あなたの値を適用',
     keepCurrent: '現在の値のままにする',
+    /** The server's suggested value, when it is neither the person's nor the current one. */
+    suggestedValue: 'おすすめの値',
+    applySuggested: 'おすすめの値を適用',
+    /** A stale cell change the server resolved itself (strategy assisted): what it kept. */
+    autoResolved: (name: string, date: string, kept: string) => `${name}（${date}）のシフトの競合を自動で解決しました（${kept}）`,
   },
 
   toolbar: {

@@ -88,6 +88,11 @@ export function row(page: Page, name: string): Locator {
   return page.getByTestId('staff-row').filter({ has: page.getByTestId('member-name').getByText(name, { exact: true }) });
 }
 
+/** The schedule cell of the member named `name` on `date`. */
+export function cell(page: Page, name: string, date: string): Locator {
+  return row(page, name).locator(`[data-testid="cell"][data-date="${date}"]`);
+}
+
 /** The texts of the main list's names, in order. */
 export function names(page: Page): Promise<string[]> {
   return page.getByTestId('member-name').allTextContents();

@@ -1,6 +1,7 @@
-import type { StaffMember } from '@staff-sync/protocol';
-import type { CellMap, ScheduleCell } from '@staff-sync/react';
+import type { ConflictSuggestion, MutationMessage, StaffMember } from '@staff-sync/protocol';
+import { type CellMap, type ScheduleCell, StaffSyncError } from '@staff-sync/react';
 import { describe, expect, it } from 'vitest';
+import { settlementOf } from '../../src/schedule/cell-settlement.ts';
 import { cellKind, symbolForKey } from '../../src/schedule/cell-values.ts';
 import { scheduleCsv } from '../../src/schedule/csv.ts';
 import { gridCommand } from '../../src/schedule/grid-keys.ts';
@@ -135,5 +136,63 @@ describe('schedule screen rules', () => {
       show: (v) => (v === '' ? '出' : v === 'late' ? '遅' : (v ?? '')),
     });
     expect(csv).toBe('\uFEFF名前,2026-01-05,2026-01-06\r\n"山田, ""太郎""",出,遅\r\n佐藤,,\r\n');
+  });
+});
+
+describe('settling a refused cell change', () => {
+  const date = '2026-11-27';
+  /** A single cell set to ★ from version 1, refused: someone set ● (version 2). */
+  const refused = (suggestion?: ConflictSuggestion) =>
+    new StaffSyncError('CONFLICT', 'stale', {
+      sequenceNumber: 7,
+      mutation: {
+        type: 'SHIFT_UPDATE',
+        timestamp: '2026-11-01T00:00:00.000Z',
+        clientId: 'c',
+        sequenceNumber: 7,
+        payload: { staffId: 's', dateKey: date, shiftValue: '★', version: 1 },
+      } as MutationMessage,
+      cellConflict: {
+        strategy: 'assisted',
+        cells: [{ staffId: 's', dateKey: date, baseVersion: 1, current: { shiftValue: '●', version: 2 }, attempted: '★' }],
+        conflictingFields: ['shiftValue'],
+        ...(suggestion ? { suggestion } : {}),
+      },
+    });
+  const suggestion = (basis: 'mine' | 'theirs' | 'merged', changes: Record<string, unknown>) => ({
+    changes,
+    basis: { shiftValue: basis },
+    confidence: 0.8,
+    reason: '…',
+  });
+
+  it('without a suggestion: mine from the current version, keep current sends nothing, no resolves', () => {
+    expect(settlementOf(refused(), 'mine', undefined)).toEqual({
+      steps: [{ staffId: 's', dateKey: date, before: '●', after: '★' }],
+      versions: new Map([[`s|${date}`, 2]]),
+      resolves: undefined,
+    });
+    expect(settlementOf(refused(), 'current', undefined).steps).toEqual([]);
+  });
+
+  it('with a suggestion, every choice is sent back; keep current as the current value at its version', () => {
+    const theirs = refused(suggestion('theirs', {}));
+    expect(settlementOf(theirs, 'current', undefined)).toEqual({
+      steps: [{ staffId: 's', dateKey: date, before: '●', after: '●' }],
+      versions: new Map([[`s|${date}`, 2]]),
+      resolves: { sequenceNumber: 7, choices: { shiftValue: 'theirs' } },
+    });
+    expect(settlementOf(theirs, 'mine', undefined).resolves).toEqual({ sequenceNumber: 7, choices: { shiftValue: 'mine' } });
+    const other = settlementOf(refused(suggestion('merged', { shiftValue: '研修' })), 'merged', undefined);
+    expect(other.steps[0]?.after).toBe('研修');
+    expect(other.resolves).toEqual({ sequenceNumber: 7, choices: { shiftValue: 'other' } });
+  });
+
+  it('Escape: nothing is sent and the server hears nothing', () => {
+    expect(settlementOf(refused(suggestion('mine', { shiftValue: '★' })), undefined, undefined)).toEqual({
+      steps: [],
+      versions: new Map(),
+      resolves: undefined,
+    });
   });
 });

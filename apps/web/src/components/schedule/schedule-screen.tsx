@@ -31,7 +31,7 @@ export function ScheduleScreen(props: {
   const toasts = useToasts();
   const schedule = useSchedule(props.period.index);
   const cells = schedule.schedule?.cells;
-  const commands = useCellCommands(schedule);
+  const commands = useCellCommands(schedule, props.members);
   const groups = useMemo(() => groupByDepartment(props.members), [props.members]);
   const rows = useMemo(() => groups.flatMap((g) => g.members), [groups]);
   const { startDate, endDate } = props.period;
@@ -145,8 +145,8 @@ export function ScheduleScreen(props: {
       <CellConflictDialog
         error={commands.conflict}
         members={props.members}
-        onApplyMine={commands.applyMine}
-        onKeepCurrent={commands.keepCurrent}
+        onDecide={commands.decide}
+        onDismiss={commands.dismiss}
       />
     </section>
   );
