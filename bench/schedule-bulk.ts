@@ -5,7 +5,7 @@
 // frame, a plain one a single SHIFT_SYNC_RESPONSE { broadcast: true }) and bytes per frame.
 // The server runs as its own process; the writer and the subscribers are in this one, so one
 // clock; its CPU is reported, since it reads every byte the server writes.
-//   node bench/schedule-bulk.ts [--db postgres|pglite] [--subscribers 1000] [--members 40] [--repeats 10] [--plain-share 0]
+//   node bench/schedule-bulk.ts [--db postgres|pglite] [--subscribers 1000] [--members 40] [--repeats 10] [--plain-share 0] [--protocol staff-sync.v1|staff-sync.v2]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startServerProcess } from '@staff-sync/test-support/server-process';
@@ -19,11 +19,16 @@ const { values: opts } = parseArgs({
     members: { type: 'string', default: '40' },
     repeats: { type: 'string', default: '10' },
     'plain-share': { type: 'string', default: '0' },
+    // The subprotocol the other screens offer: staff-sync.v1, or staff-sync.v2 (a bulk as one message).
+    protocol: { type: 'string', default: 'staff-sync.v1' },
     timeout: { type: 'string', default: '60' },
   },
 });
 const N = Number(opts.subscribers);
 const PLAIN = Math.round(N * Number(opts['plain-share']));
+const PROTOCOL = opts.protocol;
+if (PROTOCOL !== 'staff-sync.v1' && PROTOCOL !== 'staff-sync.v2')
+  throw new Error('--protocol must be staff-sync.v1 or staff-sync.v2');
 const log = (line: string) => process.stderr.write(`[schedule-bulk] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Symbols a 社員 member may have, without "" (normal), so each repeat changes every cell. */
@@ -97,6 +102,15 @@ function onScreenMessage(screen: Screen, data: Buffer): void {
       0,
     );
     seq = m.seq;
+  } else if (PROTOCOL === 'staff-sync.v2') {
+    // Parsed whole: a bulk comes as one SHIFT_BULK_BROADCAST naming its cells.
+    const parsed = JSON.parse(data.toString());
+    seq = -1;
+    for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (m.type === 'SHIFT_BULK_BROADCAST') screen.events += m.payload.cells.length;
+      else if (m.type === 'SHIFT_BROADCAST') screen.events += 1;
+      if (typeof m.seq === 'number') seq = Math.max(seq, m.seq);
+    }
   } else {
     screen.events += countOf(data, BROADCAST);
     seq = lastSeqOf(data);
@@ -108,7 +122,7 @@ function onScreenMessage(screen: Screen, data: Buffer): void {
 }
 
 async function openScreen(url: string, plain: boolean, periodIndex: number): Promise<Screen> {
-  const ws = new WebSocket(url, plain ? [] : 'staff-sync.v1', { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+  const ws = new WebSocket(url, plain ? [] : PROTOCOL, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
   const screen: Screen = { ws, plain, cellsSynced: false, periodIndex, frames: 0, bytes: 0, events: 0, lastSeq: 0, lastSeqAt: 0 };
   ws.on('message', (data) => onScreenMessage(screen, data as Buffer));
   await new Promise((resolve, reject) => {

@@ -92,4 +92,55 @@ describe('compact change events against the real server', () => {
     expect(ratios.length).toBeGreaterThan(0);
     for (const r of ratios) expect(r).toBeLessThan(0.5);
   });
+  it('gives a v2 client a whole bulk change as one message, read as the same events v1 gets', async () => {
+    const v2 = await connect(['staff-sync.v2']);
+    const v1 = await connect(['staff-sync.v1']);
+    const writer = await connect(['staff-sync.v1']);
+    const raw: string[] = [];
+    v2.ws.on('message', (data: Buffer) => raw.push(data.toString()));
+    const v1Raw: string[] = [];
+    v1.ws.on('message', (data: Buffer) => v1Raw.push(data.toString()));
+    const created = async (name: string, status: string) => {
+      const reply = await writer.request('STAFF_CREATE', { name, position: 'ホール', status });
+      return (reply.payload as { staffId: string }).staffId;
+    };
+    const a = await created('一括 A', '社員');
+    const b = await created('一括 B', 'パート');
+    const periods = (await writer.sync()).payload;
+    const period = (periods.full ? periods.periods[1] : undefined) as { index: number; startDate: string };
+    const day = (n: number) => new Date(Date.parse(`${period.startDate}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+    for (const socket of [v2, v1]) {
+      socket.send('SHIFT_SYNC_REQUEST', { periodIndex: period.index });
+      await socket.waitFor((m) => m.type === 'SHIFT_SYNC_RESPONSE');
+    }
+    client.setSchedulePeriod(period.index);
+    await snapshotWhere(client, (s) => s.schedule?.synced === true);
+
+    const scheduleData = {
+      [a]: Object.fromEntries([0, 1, 2, 3].map((n) => [day(n), n % 2 ? '△' : '×'])),
+      [b]: Object.fromEntries([0, 1, 2].map((n) => [day(n), '○'])),
+    };
+    const reply = await writer.request('SHIFT_BULK_UPDATE', { periodIndex: period.index, scheduleData });
+    expect(reply.type).toBe('ACK');
+    const lastSeq = (reply.payload as { seq: number }).seq;
+
+    // v2: one SHIFT_BULK_BROADCAST on the wire, read as the seven SHIFT_BROADCASTs v1 got.
+    const cellEvents = (socket: TestClient) =>
+      socket.messages.filter((m) => m.type === 'SHIFT_BROADCAST' && m.seq > lastSeq - 7).map((m) => [m.seq, m.payload]);
+    await v2.waitFor((m) => m.type === 'SHIFT_BROADCAST' && m.seq === lastSeq);
+    await v1.waitFor((m) => m.type === 'SHIFT_BROADCAST' && m.seq === lastSeq);
+    expect(cellEvents(v2)).toHaveLength(7);
+    expect(cellEvents(v2)).toEqual(cellEvents(v1));
+    const bulkFrames = raw.filter((f) => f.includes('"SHIFT_BULK_BROADCAST"'));
+    expect(bulkFrames).toHaveLength(1);
+    expect(raw.filter((f) => f.includes('"SHIFT_BROADCAST"'))).toEqual([]);
+    const v1Frame = v1Raw.find((f) => f.includes(`"seq":${lastSeq}`)) ?? '';
+    expect((bulkFrames[0] as string).length).toBeLessThan(v1Frame.length / 3);
+
+    // The project's client (v2) holds every cell at its version.
+    const done = await snapshotWhere(client, (s) => s.schedule?.cells.get(b)?.get(day(2))?.value === '○');
+    for (const [staffId, dates] of Object.entries(scheduleData))
+      for (const [date, value] of Object.entries(dates))
+        expect(done.schedule?.cells.get(staffId)?.get(date)).toMatchObject({ value, version: 1, pending: false });
+  });
 });

@@ -1,4 +1,5 @@
 export * from './assist.ts';
+export * from './bulk-broadcast.ts';
 export * from './compact-events.ts';
 export * from './dialects.ts';
 export * from './envelope.ts';

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { expandBulkBroadcast, type ShiftBulkBroadcast, shiftBulkBroadcastSchema } from './bulk-broadcast.ts';
 import { ErrorCode, type FieldErrors } from './errors.ts';
 import { type InputProblem, messageInputProblems } from './input-guard.ts';
 import { normalizePlain, type PlainContext } from './plain-dialect.ts';
@@ -167,6 +168,13 @@ export function parseServerFrame(text: string): ServerFrame {
   }
   for (const item of Array.isArray(raw) ? raw : [raw]) {
     const type = item && typeof item === 'object' ? (item as { type?: unknown }).type : undefined;
+    if (type === 'SHIFT_BULK_BROADCAST') {
+      // A whole bulk change in one message (staff-sync.v2): read as the events it stands for.
+      const bulk = v.safeParse(shiftBulkBroadcastSchema, item);
+      if (bulk.success) frame.messages.push(...expandBulkBroadcast(bulk.output as ShiftBulkBroadcast));
+      else frame.invalid.push({ message: item, reason: describe(fieldErrors(bulk.issues)) });
+      continue;
+    }
     if (typeof type === 'string' && !KNOWN_SERVER_TYPES.has(type)) {
       frame.unknownTypes.push(type);
       continue;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { applyCompactEvent, type ChangeEvent, type StaffMember, toCompactEvent } from '../../src/index.ts';
+import {
+  applyCompactEvent,
+  type ChangeEvent,
+  expandBulkBroadcast,
+  parseServerFrame,
+  type ShiftChangeEvent,
+  type StaffMember,
+  toBulkBroadcast,
+  toCompactEvent,
+} from '../../src/index.ts';
 
 const member: StaffMember = {
   id: '0b6f1a52-4d1e-4c6e-9a55-2f0c1d7e8a90',
@@ -70,5 +79,44 @@ describe('compact change events (staff-sync.v2)', () => {
     expect(applyCompactEvent({ ...member, version: 2 }, compact)).toBeUndefined();
     expect(applyCompactEvent(updated, compact)).toBeUndefined();
     expect(applyCompactEvent(undefined, compact)).toBeUndefined();
+  });
+});
+
+describe('a bulk change as one message (staff-sync.v2)', () => {
+  const cellEvent = (seq: number, staffId: string, dateKey: string, shiftValue: string | null): ShiftChangeEvent => ({
+    type: 'SHIFT_BROADCAST',
+    payload: { staffId, dateKey, shiftValue, version: 2, scheduleId: 's-1', periodIndex: 3 },
+    timestamp: '2026-12-01T10:00:00.000Z',
+    clientId: 'c-1',
+    sequenceNumber: 9,
+    seq,
+  });
+  const events = [
+    cellEvent(41, 'a', '2026-12-01', '×'),
+    cellEvent(42, 'a', '2026-12-02', null),
+    cellEvent(43, 'b', '2026-12-01', '○'),
+  ];
+
+  it('names each member once and reads back as the very events, seqs included', () => {
+    const bulk = toBulkBroadcast(events);
+    expect(bulk).toMatchObject({ type: 'SHIFT_BULK_BROADCAST', seq: 43, payload: { firstSeq: 41, staff: ['a', 'b'] } });
+    expect(bulk.payload.cells).toEqual([
+      [0, '2026-12-01', '×', 2],
+      [0, '2026-12-02', null, 2],
+      [1, '2026-12-01', '○', 2],
+    ]);
+    expect(expandBulkBroadcast(bulk)).toEqual(events);
+    expect(parseServerFrame(JSON.stringify([bulk])).messages).toEqual(events);
+  });
+
+  it('is refused when its seq does not close its cells, or a cell names no member', () => {
+    const bulk = toBulkBroadcast(events);
+    const badSeq = parseServerFrame(JSON.stringify({ ...bulk, seq: 44 }));
+    expect(badSeq.messages).toEqual([]);
+    expect(badSeq.invalid).toHaveLength(1);
+    const badIndex = parseServerFrame(
+      JSON.stringify({ ...bulk, payload: { ...bulk.payload, cells: [[5, '2026-12-01', '×', 1]], firstSeq: 43 } }),
+    );
+    expect(badIndex.invalid).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import type { Dialect } from '@staff-sync/protocol';
+import { type Dialect, type ShiftChangeEvent, toBulkBroadcast } from '@staff-sync/protocol';
 import type { BulkPart } from '../engine/collections/collection.ts';
 
 /** One change event, serialized once by the hub for every subscriber of a dialect. */
@@ -15,6 +15,41 @@ export interface HubEvent {
   collection?: string;
   /** Set when the change is one of a bulk change (plain clients get a bulk as one message). */
   bulk?: BulkPart | undefined;
+  /** A bulk change's cell event, kept whole so that v2 clients can get the bulk as one message. */
+  cell?: ShiftChangeEvent;
+}
+
+/** How many events from `i` on are one whole bulk change (its first part to its last), or 0. */
+function bulkAt(events: readonly HubEvent[], i: number): number {
+  const first = events[i] as HubEvent;
+  if (!first.bulk || !first.cell || first.bulk.left !== first.bulk.size - 1 || first.bulk.size < 2) return 0;
+  const size = first.bulk.size;
+  if (i + size > events.length) return 0;
+  for (let k = 1; k < size; k++) {
+    const e = events[i + k] as HubEvent;
+    if (!e.cell || e.bulk?.left !== size - 1 - k || e.seq !== first.seq + k) return 0;
+  }
+  return size;
+}
+
+/**
+ * The texts of a pass as a dialect gets them: for `staff-sync.v2`, a whole bulk change in the
+ * pass becomes one SHIFT_BULK_BROADCAST (docs/protocol.md, "Compact change events").
+ */
+function passTexts(events: readonly HubEvent[], dialect: Dialect): string[] {
+  if (dialect !== 'v2') return events.map((e) => eventText(e, dialect));
+  const texts: string[] = [];
+  for (let i = 0; i < events.length; ) {
+    const size = bulkAt(events, i);
+    if (size > 0) {
+      texts.push(JSON.stringify(toBulkBroadcast(events.slice(i, i + size).map((e) => e.cell as ShiftChangeEvent))));
+      i += size;
+    } else {
+      texts.push(eventText(events[i] as HubEvent, dialect));
+      i++;
+    }
+  }
+  return texts;
 }
 
 /** The event's text in a dialect. */
@@ -53,7 +88,7 @@ export class ChangeBatch {
   frame(dialect: Dialect = 'v1'): Buffer {
     let frame = this.#frames.get(dialect);
     if (!frame) {
-      const texts = this.events.map((e) => eventText(e, dialect));
+      const texts = passTexts(this.events, dialect);
       frame = Buffer.from(texts.length === 1 ? (texts[0] as string) : `[${texts.join(',')}]`);
       this.#frames.set(dialect, frame);
     }

@@ -1,4 +1,10 @@
-import { type AnyChangeEvent, type ServerMessage, toCompactEvent, toPlainMessage } from '@staff-sync/protocol';
+import {
+  type AnyChangeEvent,
+  type ServerMessage,
+  type ShiftChangeEvent,
+  toCompactEvent,
+  toPlainMessage,
+} from '@staff-sync/protocol';
 import type { Session } from '../dispatch/session.ts';
 import { toChangeEvent } from '../engine/change-event.ts';
 import type { ChangeFeed } from '../engine/change-feed.ts';
@@ -135,6 +141,7 @@ export class Hub {
       compact: () => (compact ??= JSON.stringify(toCompactEvent(event as AnyChangeEvent))),
       collection: change.collection,
       bulk: change.bulk,
+      ...(change.bulk ? { cell: event as ShiftChangeEvent } : {}),
     });
     room.published.push(change);
     if (change.bulk && change.bulk.left > 0) {
