@@ -1,11 +1,10 @@
 import { envelope, type MutationMessage } from '@staff-sync/protocol';
 import { availableDrivers } from '@staff-sync/test-support/drivers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncEngine } from '../src/engine/sync-engine.ts';
-import { createLogger } from '../src/logger.ts';
-import { createMetrics, type Metrics } from '../src/metrics.ts';
+import type { SyncEngine } from '../src/engine/sync-engine.ts';
+import type { Metrics } from '../src/metrics.ts';
 import type { Db } from '../src/storage/db.ts';
-import { migrate } from '../src/storage/migrate.ts';
+import { engineOn } from './support/engine.ts';
 import { openDb } from './support/open-db.ts';
 
 type Open = () => Promise<{ db: Db; close: () => Promise<void> }>;
@@ -33,16 +32,7 @@ function defineRefusals(name: string, open: Open): void {
 
     beforeAll(async () => {
       ({ db, close } = await open());
-      await migrate(db);
-      metrics = createMetrics();
-      const settings = {
-        conflictStrategy: 'merge' as const,
-        deltaMaxChanges: 1000,
-        periodsStart: '2025-01',
-        periodsAhead: 2,
-        groupCommitMax: 64,
-      };
-      engine = new SyncEngine(db, settings, metrics, createLogger('silent'));
+      ({ engine, metrics } = await engineOn(db));
     });
     afterAll(() => close());
 
