@@ -3,9 +3,15 @@
 // change event at each subscriber, one clock since it is one process), lost and duplicate
 // deliveries per subscriber, and the server's RSS, CPU and write syscalls (from /proc when
 // --server-pid is given).
+// --protocol v2|v1 picks the subprotocol of every other connection (v2: compact change events,
+// STAFF_PATCHES rows; the default, as the project's own client). --deflate negotiates
+// permessage-deflate. --read json (the default) JSON.parses every frame every client receives;
+// --read scan lets v1 and plain subscribers read a change event's three fields straight from the
+// bytes (the earlier runs' way, to isolate the server's cost). Bytes per delivery are counted both
+// as messages (after inflation) and on the wire (the sockets' bytesRead: frame headers and all).
 // --plain-share S makes the last S x N connections plain-dialect clients (no subprotocol: they
-// wait for CONNECTION_ACK, send without sequenceNumber, and JSON.parse every frame, which must be
-// one message); the writers are always staff-sync.v1 clients. --kind cells sends SHIFT_UPDATE
+// wait for CONNECTION_ACK, send without sequenceNumber, and read one message per frame); the
+// writers always speak --protocol. --kind cells sends SHIFT_UPDATE
 // (one schedule cell each, blind) instead of STAFF_UPDATE; every subscriber has asked for the
 // period's cells (SHIFT_SYNC_REQUEST) first, as a schedule screen does.
 // Run it as its own process: `node bench/load.ts --url ws://127.0.0.1:8080/staff-sync ...`.
@@ -30,7 +36,9 @@ const { values: opts } = parseArgs({
     token: { type: 'string' },
     'plain-share': { type: 'string', default: '0' },
     kind: { type: 'string', default: 'staff' },
-    'plain-read': { type: 'string', default: 'json' },
+    read: { type: 'string', default: 'json' },
+    protocol: { type: 'string', default: 'v2' },
+    deflate: { type: 'boolean', default: false },
   },
 });
 
@@ -42,21 +50,26 @@ const MEMBERS = Number(opts.members);
 const SERVER_PIDS = (opts['server-pid'] ?? []).map(Number);
 const PLAIN = Math.round(N * Number(opts['plain-share']));
 const KIND = opts.kind;
-/** json: plain clients JSON.parse every frame, as the plan's hook does; scan: change events are read like v1's (isolates the server's cost). */
-const PLAIN_READ = opts['plain-read'];
-if (PLAIN_READ !== 'json' && PLAIN_READ !== 'scan') throw new Error('--plain-read must be json or scan');
+/** json: every client JSON.parses every frame; scan: v1 and plain change events are read from the bytes (isolates the server's cost). */
+const READ = opts.read;
+if (READ !== 'json' && READ !== 'scan') throw new Error('--read must be json or scan');
+const PROTOCOL = opts.protocol as 'v1' | 'v2';
+if (PROTOCOL !== 'v1' && PROTOCOL !== 'v2') throw new Error('--protocol must be v1 or v2');
+if (READ === 'scan' && PROTOCOL === 'v2') throw new Error('--read scan reads v1 events; v2 frames are always parsed');
 if (KIND !== 'staff' && KIND !== 'cells') throw new Error('--kind must be staff or cells');
-if (!(PLAIN >= 0 && PLAIN <= N - W)) throw new Error('--plain-share leaves no room for the writers (they speak staff-sync.v1)');
+if (!(PLAIN >= 0 && PLAIN <= N - W)) throw new Error('--plain-share leaves no room for the writers (they speak --protocol)');
 /** The symbols a 社員 member may have, without "" (normal): successive writes to a cell always differ. */
 const CELL_VALUES = ['×', '△', 'late', '◎', '▣', '★', '●'];
 const log = (...args: unknown[]) => process.stderr.write(`[load] ${args.join(' ')}\n`);
 
-type Dialect = 'v1' | 'plain';
+type Dialect = 'v1' | 'v2' | 'plain';
 
 interface Client {
   id: string;
   ws: WebSocket;
   dialect: Dialect;
+  /** The TCP socket under the WebSocket: its bytesRead are the wire bytes. */
+  socket?: { bytesRead: number };
   /** Writes, so its frames are always parsed whole (an ACK may share a frame with events). */
   writer: boolean;
   seq: number; // last seq seen
@@ -99,10 +112,11 @@ const clients: Client[] = [];
 const sentAt = new Map<string, Float64Array>();
 const ackLatencies = new Histogram();
 const fanoutLatencies = new Histogram();
-const fanoutByDialect: Record<Dialect, Histogram> = { v1: new Histogram(), plain: new Histogram() };
+const fanoutByDialect: Record<Dialect, Histogram> = { v1: new Histogram(), v2: new Histogram(), plain: new Histogram() };
 /** Frames and bytes received during the run, per dialect; arrays must never reach a plain client. */
 const received = {
   v1: { frames: 0, bytes: 0, clients: 0 },
+  v2: { frames: 0, bytes: 0, clients: 0 },
   plain: { frames: 0, bytes: 0, clients: 0, arrayFrames: 0 },
 };
 /** The period the server calls current, from the first full SYNC_RESPONSE: its index and dates. */
@@ -188,8 +202,7 @@ function onMessage(client: Client, data: Buffer): void {
   }
   // A v1 subscriber that only reads changes (not a writer, set up) takes the byte reader; a plain
   // client parses every frame, as the plan's hook does.
-  const fast = client.dialect === 'v1' || PLAIN_READ === 'scan';
-  if (fast && !client.writer && client.synced && (KIND === 'staff' || client.cellsSynced)) {
+  if (READ === 'scan' && client.dialect !== 'v2' && !client.writer && client.synced && (KIND === 'staff' || client.cellsSynced)) {
     const head = data.toString('latin1', 0, 26);
     if (FAST_HEADS.some((h) => head.startsWith(h))) {
       if (client.dialect === 'plain' && data[0] === 0x5b) received.plain.arrayFrames++;
@@ -209,6 +222,14 @@ function onMessage(client: Client, data: Buffer): void {
       case 'STAFF_DELETE':
       case 'SHIFT_BROADCAST':
         onChange(client, now, m.clientId, m.sequenceNumber, m.seq);
+        break;
+      case 'STAFF_PATCHES':
+        // staff-sync.v2: [seq, op, staffId, changes, version, clientId, sequenceNumber, committedAtMs]
+        for (const row of m.payload.events) onChange(client, now, row[5], row[6], row[0]);
+        break;
+      case 'SHIFT_BULK_BROADCAST':
+        for (let n = 0; n < m.payload.cells.length; n++)
+          onChange(client, now, m.clientId, m.sequenceNumber, m.payload.firstSeq + n);
         break;
       case 'CONNECTION_ACK':
         // The plan's clients wait for this, and take their clientId from it.
@@ -260,10 +281,10 @@ function onMessage(client: Client, data: Buffer): void {
 function connect(index: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const headers = opts.token ? { Authorization: `Bearer ${opts.token}` } : undefined;
-    const dialect: Dialect = index >= N - PLAIN ? 'plain' : 'v1';
+    const dialect: Dialect = index >= N - PLAIN ? 'plain' : PROTOCOL;
     // A plain client offers no subprotocol (docs/protocol.md, "Dialects").
-    const protocols = dialect === 'plain' ? [] : 'staff-sync.v1';
-    const ws = new WebSocket(opts.url, protocols, { perMessageDeflate: false, headers });
+    const protocols = dialect === 'plain' ? [] : `staff-sync.${dialect}`;
+    const ws = new WebSocket(opts.url, protocols, { perMessageDeflate: opts.deflate, headers });
     const client: Client = {
       id: randomUUID(),
       ws,
@@ -277,9 +298,12 @@ function connect(index: number): Promise<Client> {
     };
     received[dialect].clients++;
     ws.on('message', (data) => onMessage(client, data as Buffer));
+    ws.once('upgrade', (response) => {
+      client.socket = response.socket;
+    });
     ws.once('open', () => {
       // A plain client speaks after CONNECTION_ACK (onMessage).
-      if (dialect === 'v1') ws.send(envelope(client, 'SYNC_REQUEST', {}));
+      if (dialect !== 'plain') ws.send(envelope(client, 'SYNC_REQUEST', {}));
       resolve(client);
     });
     ws.once('error', reject);
@@ -330,6 +354,9 @@ function rssOf(pid: number): number {
   }
 }
 
+/** TCP bytes read so far by every client. */
+const wireBytes = (): number => clients.reduce((n, c) => n + (c.socket?.bytesRead ?? 0), 0);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
@@ -376,6 +403,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => rss.push(SERVER_PIDS.reduce((n, pid) => n + rssOf(pid), 0)), 1000);
   const cpuStart = process.cpuUsage();
   const serverStart = serverCounters();
+  const wireStart = wireBytes();
   // This process's own event-loop delay is part of every latency it measures: report it.
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
@@ -420,6 +448,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   const wall = (performance.now() - started) / 1000;
   const serverEnd = serverCounters();
+  const wire = wireBytes() - wireStart;
   const perSecond = (n: number) => Math.round(n / wall);
 
   // Every change of the run (base+1 .. maxAckedSeq) must reach every subscriber exactly once.
@@ -452,12 +481,36 @@ async function main(): Promise<void> {
     duplicates,
     ackMs: ackLatencies.summary(),
     fanoutMs: fanoutLatencies.summary(),
-    fanoutMsByDialect: { v1: fanoutByDialect.v1.summary(), plain: fanoutByDialect.plain.summary() },
+    fanoutMsByDialect: {
+      v1: fanoutByDialect.v1.summary(),
+      v2: fanoutByDialect.v2.summary(),
+      plain: fanoutByDialect.plain.summary(),
+    },
     // Frames and bytes the clients read during the run (= what the server wrote to them), per second.
-    framesPerSecond: { v1: perSecond(received.v1.frames), plain: perSecond(received.plain.frames) },
-    bytesPerSecond: { v1: perSecond(received.v1.bytes), plain: perSecond(received.plain.bytes) },
+    protocol: PROTOCOL,
+    deflate: opts.deflate,
+    read: READ,
+    // Everything every client read during the run (change events, and the writers' ACKs), per
+    // change delivered: as messages (inflated) and as TCP bytes (frame headers, compressed).
+    bytesPerDelivery: {
+      message: Number(
+        ((received.v1.bytes + received.v2.bytes + received.plain.bytes) / Math.max(1, fanoutLatencies.count)).toFixed(1),
+      ),
+      wire: Number((wire / Math.max(1, fanoutLatencies.count)).toFixed(1)),
+    },
+    framesPerSecond: {
+      v1: perSecond(received.v1.frames),
+      v2: perSecond(received.v2.frames),
+      plain: perSecond(received.plain.frames),
+    },
+    bytesPerSecond: {
+      v1: perSecond(received.v1.bytes),
+      v2: perSecond(received.v2.bytes),
+      plain: perSecond(received.plain.bytes),
+    },
     framesPerClientPerSecond: {
       v1: Number((received.v1.frames / wall / Math.max(1, received.v1.clients)).toFixed(2)),
+      v2: Number((received.v2.frames / wall / Math.max(1, received.v2.clients)).toFixed(2)),
       plain: Number((received.plain.frames / wall / Math.max(1, received.plain.clients)).toFixed(2)),
     },
     plainArrayFrames: received.plain.arrayFrames,
@@ -480,6 +533,7 @@ async function main(): Promise<void> {
     loadGeneratorCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
     framesPerChange: {
       v1: Number((received.v1.frames / Math.max(1, changes)).toFixed(1)),
+      v2: Number((received.v2.frames / Math.max(1, changes)).toFixed(1)),
       plain: Number((received.plain.frames / Math.max(1, changes)).toFixed(1)),
     },
     loadGeneratorLoopDelayMs: {

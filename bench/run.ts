@@ -29,7 +29,9 @@ const { values: opts } = parseArgs({
     'nginx-workers': { type: 'string', default: '1' },
     'plain-share': { type: 'string', default: '0' },
     kind: { type: 'string', default: 'staff' },
-    'plain-read': { type: 'string', default: 'json' },
+    read: { type: 'string', default: 'json' },
+    protocol: { type: 'string', default: 'v2' },
+    deflate: { type: 'boolean', default: false },
   },
 });
 
@@ -86,8 +88,11 @@ async function main(): Promise<void> {
       opts['plain-share']!,
       '--kind',
       opts.kind!,
-      '--plain-read',
-      opts['plain-read']!,
+      '--read',
+      opts.read!,
+      '--protocol',
+      opts.protocol!,
+      ...(opts.deflate ? ['--deflate'] : []),
       ...target.pids.flatMap((pid) => ['--server-pid', String(pid)]),
     ];
     const output = await new Promise<string>((resolve, reject) => {

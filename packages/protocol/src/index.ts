@@ -14,5 +14,6 @@ export * from './schedule-messages.ts';
 export * from './schemas.ts';
 export * from './server-schemas.ts';
 export * from './staff.ts';
+export * from './staff-patches.ts';
 export * from './staff-row.ts';
 export * from './types.ts';

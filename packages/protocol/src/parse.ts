@@ -5,6 +5,7 @@ import { type InputProblem, messageInputProblems } from './input-guard.ts';
 import { normalizePlain, type PlainContext } from './plain-dialect.ts';
 import { clientPayloadSchemas, envelopeSchema } from './schemas.ts';
 import { serverMessageSchema } from './server-schemas.ts';
+import { expandStaffPatches, type StaffPatches, staffPatchesSchema } from './staff-patches.ts';
 import type { ClientMessage, ErrorPayload, ServerMessage } from './types.ts';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
@@ -173,6 +174,13 @@ export function parseServerFrame(text: string): ServerFrame {
       const bulk = v.safeParse(shiftBulkBroadcastSchema, item);
       if (bulk.success) frame.messages.push(...expandBulkBroadcast(bulk.output as ShiftBulkBroadcast));
       else frame.invalid.push({ message: item, reason: describe(fieldErrors(bulk.issues)) });
+      continue;
+    }
+    if (type === 'STAFF_PATCHES') {
+      // Compact staff changes (staff-sync.v2): read as the compact events they stand for.
+      const patches = v.safeParse(staffPatchesSchema, item);
+      if (patches.success) frame.messages.push(...expandStaffPatches(patches.output as StaffPatches));
+      else frame.invalid.push({ message: item, reason: describe(fieldErrors(patches.issues)) });
       continue;
     }
     if (typeof type === 'string' && !KNOWN_SERVER_TYPES.has(type)) {

@@ -8,6 +8,8 @@ import {
   type StaffMember,
   toBulkBroadcast,
   toCompactEvent,
+  toStaffPatch,
+  toStaffPatches,
 } from '../../src/index.ts';
 
 const member: StaffMember = {
@@ -118,5 +120,69 @@ describe('a bulk change as one message (staff-sync.v2)', () => {
       JSON.stringify({ ...bulk, payload: { ...bulk.payload, cells: [[5, '2026-12-01', '×', 1]], firstSeq: 43 } }),
     );
     expect(badIndex.invalid).toHaveLength(1);
+  });
+});
+
+describe('staff updates and deletes as STAFF_PATCHES rows (staff-sync.v2)', () => {
+  const updated: StaffMember = { ...member, order: 2, version: 4, updatedAt: '2026-12-01T10:00:00.000Z' };
+  const update = { ...event('STAFF_UPDATE', updated, { order: 2 }), seq: 42 };
+  const deleted: StaffMember = { ...updated, isActive: false, version: 5, updatedAt: '2026-12-01T10:00:01.250Z' };
+  const remove = { ...event('STAFF_DELETE', deleted, { isActive: false }), seq: 43, sequenceNumber: 8 };
+
+  it('reads back as the compact events, timestamps to the millisecond', () => {
+    const message = toStaffPatches([update, remove].map((e) => toStaffPatch(e) as NonNullable<ReturnType<typeof toStaffPatch>>));
+    expect(message).toEqual({
+      type: 'STAFF_PATCHES',
+      seq: 43,
+      payload: {
+        events: [
+          [42, 'U', member.id, { order: 2 }, 4, 'c-1', 7, Date.parse('2026-12-01T10:00:00.000Z')],
+          [43, 'D', member.id, { isActive: false }, 5, 'c-1', 8, Date.parse('2026-12-01T10:00:01.250Z')],
+        ],
+      },
+    });
+    expect(parseServerFrame(JSON.stringify(message)).messages).toEqual([toCompactEvent(update), toCompactEvent(remove)]);
+    // Applied in turn, they give the member the server holds.
+    const [u, d] = parseServerFrame(JSON.stringify(message)).messages as ChangeEvent[];
+    expect(applyCompactEvent(applyCompactEvent(member, u as ChangeEvent), d as ChangeEvent)).toEqual(deleted);
+  });
+
+  it('are at most 200 bytes for one changed field, under 40% of the whole-member event', () => {
+    const row = toStaffPatch({ ...update, clientId: crypto.randomUUID() });
+    const text = JSON.stringify(toStaffPatches([row as NonNullable<typeof row>]));
+    expect(text.length).toBeLessThanOrEqual(200);
+    expect(text.length).toBeLessThan(JSON.stringify(update).length * 0.4);
+  });
+
+  it('are not made for a create, a reactivation or a cell', () => {
+    expect(toStaffPatch(event('STAFF_CREATE', { ...member, version: 1 }, { name: member.name }))).toBeUndefined();
+    expect(toStaffPatch(event('STAFF_UPDATE', { ...member, version: 5 }, { isActive: true }))).toBeUndefined();
+    const cell: ShiftChangeEvent = {
+      type: 'SHIFT_BROADCAST',
+      payload: { staffId: 'a', dateKey: '2026-12-01', shiftValue: '×', version: 1, scheduleId: 's', periodIndex: 1 },
+      timestamp: '2026-12-01T10:00:00.000Z',
+      clientId: 'c-1',
+      sequenceNumber: 1,
+      seq: 9,
+    };
+    expect(toStaffPatch(cell)).toBeUndefined();
+  });
+
+  it('is refused whole when a row is malformed, out of order, or seq is not the last row’s', () => {
+    const good = toStaffPatches([toStaffPatch(update) as NonNullable<ReturnType<typeof toStaffPatch>>]);
+    const row = good.payload.events[0] as unknown[];
+    const cases = [
+      { ...good, seq: 41 },
+      { ...good, payload: { events: [] } },
+      { ...good, payload: { events: [[...row.slice(0, 1), 'X', ...row.slice(2)]] } },
+      { ...good, payload: { events: [row.slice(0, 7)] } },
+      { ...good, seq: 41, payload: { events: [row, [41, ...row.slice(1)]] } },
+      { ...good, payload: { events: [[...row.slice(0, 7), '2026-12-01']] } },
+    ];
+    for (const bad of cases) {
+      const frame = parseServerFrame(JSON.stringify(bad));
+      expect(frame.messages).toEqual([]);
+      expect(frame.invalid).toHaveLength(1);
+    }
   });
 });

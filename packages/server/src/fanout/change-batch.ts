@@ -1,4 +1,4 @@
-import { type Dialect, type ShiftChangeEvent, toBulkBroadcast } from '@staff-sync/protocol';
+import { type Dialect, type ShiftChangeEvent, type StaffPatch, toBulkBroadcast, toStaffPatches } from '@staff-sync/protocol';
 import type { BulkPart } from '../engine/collections/collection.ts';
 
 /** One change event, serialized once by the hub for every subscriber of a dialect. */
@@ -11,6 +11,8 @@ export interface HubEvent {
   plain?: () => string;
   /** As `staff-sync.v2` clients get it (compact), built the first time one needs it (default: `text`). */
   compact?: () => string;
+  /** Its STAFF_PATCHES row for `staff-sync.v2` clients, when it travels as one (an update or delete). */
+  patch?: () => StaffPatch | undefined;
   /** The collection the change is of (`staff`, `shift`). */
   collection?: string;
   /** Set when the change is one of a bulk change (plain clients get a bulk as one message). */
@@ -34,7 +36,8 @@ function bulkAt(events: readonly HubEvent[], i: number): number {
 
 /**
  * The texts of a pass as a dialect gets them: for `staff-sync.v2`, a whole bulk change in the
- * pass becomes one SHIFT_BULK_BROADCAST (docs/protocol.md, "Compact change events").
+ * pass becomes one SHIFT_BULK_BROADCAST, and consecutive staff updates and deletes one
+ * STAFF_PATCHES (docs/protocol.md, "Compact change events").
  */
 function passTexts(events: readonly HubEvent[], dialect: Dialect): string[] {
   if (dialect !== 'v2') return events.map((e) => eventText(e, dialect));
@@ -44,10 +47,15 @@ function passTexts(events: readonly HubEvent[], dialect: Dialect): string[] {
     if (size > 0) {
       texts.push(JSON.stringify(toBulkBroadcast(events.slice(i, i + size).map((e) => e.cell as ShiftChangeEvent))));
       i += size;
-    } else {
-      texts.push(eventText(events[i] as HubEvent, dialect));
+      continue;
+    }
+    const rows: StaffPatch[] = [];
+    for (let row = events[i]?.patch?.(); row; row = events[i]?.patch?.()) {
+      rows.push(row);
       i++;
     }
+    if (rows.length > 0) texts.push(JSON.stringify(toStaffPatches(rows)));
+    else texts.push(eventText(events[i++] as HubEvent, dialect));
   }
   return texts;
 }

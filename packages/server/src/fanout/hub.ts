@@ -2,8 +2,11 @@ import {
   type AnyChangeEvent,
   type ServerMessage,
   type ShiftChangeEvent,
+  type StaffPatch,
   toCompactEvent,
   toPlainMessage,
+  toStaffPatch,
+  toStaffPatches,
 } from '@staff-sync/protocol';
 import type { Session } from '../dispatch/session.ts';
 import { toChangeEvent } from '../engine/change-event.ts';
@@ -133,12 +136,23 @@ export class Hub {
     const text = JSON.stringify(event);
     let plain: string | undefined;
     let compact: string | undefined;
+    let patch: StaffPatch | undefined | null = null;
+    const patchOf = () => {
+      if (patch === null) patch = toStaffPatch(event as AnyChangeEvent);
+      return patch;
+    };
     room.pending.push({
       seq: change.seq,
       text,
       bytes: Buffer.byteLength(text),
       plain: () => (plain ??= JSON.stringify(toPlainMessage(event))),
-      compact: () => (compact ??= JSON.stringify(toCompactEvent(event as AnyChangeEvent))),
+      compact: () => {
+        if (compact !== undefined) return compact;
+        const row = patchOf();
+        compact = JSON.stringify(row ? toStaffPatches([row]) : toCompactEvent(event as AnyChangeEvent));
+        return compact;
+      },
+      patch: patchOf,
       collection: change.collection,
       bulk: change.bulk,
       ...(change.bulk ? { cell: event as ShiftChangeEvent } : {}),
