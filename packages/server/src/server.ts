@@ -14,6 +14,7 @@ import { localUserRateLimiter, redisUserRateLimiter } from './limits/user-rate-l
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { CheckSchedule } from './ops/check-schedule.ts';
+import { RefusalLog } from './ops/refusal-log.ts';
 import { Presence } from './presence/local-presence.ts';
 import type { PresenceService } from './presence/presence-service.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
@@ -107,8 +108,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // An applied mutation is timed from its arrival (dispatcher) to its fan-out (hub).
   const timer = new MutationTimer((type, seconds) => metrics.messageDuration.observe({ type }, seconds));
   hub.onPublished((change) => timer.finish(MutationTimer.key(change.restaurantId, change.clientId, change.sequenceNumber)));
-  const dispatcher = new Dispatcher({ engine, userLimiter, timer, metrics, settings: config, serverVersion: SERVER_VERSION });
-  const gateway = new WsGateway({ settings: config, dispatcher, feed, hub, presence, auth, metrics, log });
+  const refusals = new RefusalLog(log, metrics);
+  const dispatcher = new Dispatcher({
+    engine,
+    userLimiter,
+    timer,
+    metrics,
+    refusals,
+    settings: config,
+    serverVersion: SERVER_VERSION,
+  });
+  const gateway = new WsGateway({ settings: config, dispatcher, feed, hub, presence, auth, metrics, log, refusals });
   // The HTTP API (docs/http-api.md): the same dispatcher, Authenticator and hub as the WebSocket.
   const api = createHttpApi({
     settings: config,
@@ -119,6 +129,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     auth,
     metrics,
     log,
+    refusals,
     draining: () => gateway.draining,
     seedSample: (restaurantId) => seedSample(db, restaurantId, config),
   });

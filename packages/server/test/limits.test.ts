@@ -83,6 +83,19 @@ describe('gateway limits', () => {
       expect(client.messages.filter((m) => m.type === 'PONG').length).toBeGreaterThanOrEqual(10);
       expect(limited.length).toBeGreaterThanOrEqual(4);
       for (const m of limited) expect(sent).toContain((m.payload as { sequenceNumber: number }).sequenceNumber);
+      // Never silent: counted by limit, and said in a warn line naming the setting.
+      expect(await metricValue(server.url, 'staff_sync_rate_limited_total', { limit: 'rate' })).toBeGreaterThanOrEqual(
+        limited.length,
+      );
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"limit":"rate"'));
+      expect(line && JSON.parse(line)).toMatchObject({
+        level: 40,
+        limit: 'rate',
+        setting: expect.stringContaining('RATE_LIMIT_PER_SECOND'),
+      });
       await client.close();
     });
 
@@ -110,6 +123,7 @@ describe('gateway limits', () => {
       const refused = replies.filter((r) => r.type === 'ERROR' && r.payload.code === 'RATE_LIMITED').length;
       expect(acked + refused).toBe(8);
       expect(refused).toBeGreaterThan(0);
+      expect(server.output()).toContain('"limit":"pending"');
       const snapshot = await client.sync();
       expect(snapshot.payload.full && snapshot.payload.staffMembers.length).toBe(acked);
       await client.close();

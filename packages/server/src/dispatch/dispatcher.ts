@@ -11,6 +11,7 @@ import {
 import type { SyncEngine } from '../engine/sync-engine.ts';
 import type { UserRateLimiter } from '../limits/user-rate-limit.ts';
 import type { Metrics } from '../metrics.ts';
+import type { RefusalLog } from '../ops/refusal-log.ts';
 import { MutationTimer } from './mutation-timer.ts';
 import type { PresenceSink, Replier, Session } from './session.ts';
 
@@ -20,6 +21,8 @@ export interface DispatcherDeps {
   userLimiter: UserRateLimiter;
   timer: MutationTimer;
   metrics: Metrics;
+  /** Counts and logs every RATE_LIMITED answer. */
+  refusals: RefusalLog;
   settings: { maxMessageBytes: number; maxPendingMessages: number };
   serverVersion: string;
 }
@@ -105,7 +108,7 @@ export class Dispatcher {
   async takeUserToken(session: Session, clientId: string): Promise<boolean> {
     // Signed in: the token's user; otherwise each client instance counts as a user.
     if (await this.#d.userLimiter.take(`${session.restaurantId}|${session.userId ?? clientId}`)) return true;
-    this.#d.metrics.rateLimited.inc({ limit: 'user' });
+    this.#d.refusals.refused('user', session.restaurantId);
     return false;
   }
 
@@ -209,6 +212,7 @@ export class Dispatcher {
       this.#observe(message.type, delivery.startedAt);
       return;
     }
+    this.#d.refusals.refused('presence', session.restaurantId);
     this.refuse(delivery, message.type, {
       code: ErrorCode.RATE_LIMITED,
       message: 'too many clients have set presence on this server; try again later',

@@ -17,6 +17,7 @@ import type { Hub } from '../../fanout/hub.ts';
 import { RequestBuckets } from '../../limits/request-buckets.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
+import type { RefusalLog } from '../../ops/refusal-log.ts';
 import { PresenceLeases } from '../../presence/presence-leases.ts';
 import type { PresenceService } from '../../presence/presence-service.ts';
 import { ApiError, apiError, ERROR_STATUS } from './api-errors.ts';
@@ -45,6 +46,7 @@ export interface HttpApiDeps {
   auth: Authenticator;
   metrics: Metrics;
   log: Logger;
+  refusals: RefusalLog;
   draining: () => boolean;
   /** Fill an empty restaurant with the sample roster and schedule (POST /api/v1/sample). */
   seedSample: (restaurantId: string) => Promise<{ members: number; cells: number }>;
@@ -272,6 +274,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpApi {
     const session = sessionOf(randomUUID(), signIn.identity, undefined, 'v1', language);
     const bucketKey = `${session.restaurantId}|${key?.clientId ?? request.socket.remoteAddress ?? 'unknown'}`;
     if (!buckets.take(bucketKey)) {
+      deps.refusals.refused('http', session.restaurantId);
       throw apiError(ErrorCode.RATE_LIMITED, 'too many requests; slow down and send this one again', undefined, 429);
     }
     return handler({ request, response, url, params, session, key });

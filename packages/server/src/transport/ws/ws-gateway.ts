@@ -11,6 +11,7 @@ import type { ChangeFeed } from '../../engine/change-feed.ts';
 import type { Hub } from '../../fanout/hub.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
+import type { RefusalLog } from '../../ops/refusal-log.ts';
 import type { PresenceService } from '../../presence/presence-service.ts';
 import { requestIdOf } from '../request-id.ts';
 import { type CloseReason, Connection, type ConnectionLimits } from './connection.ts';
@@ -35,6 +36,7 @@ export interface GatewayDeps {
   auth: Authenticator;
   metrics: Metrics;
   log: Logger;
+  refusals: RefusalLog;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -181,7 +183,7 @@ export class WsGateway {
   }
 
   #onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
-    const { dispatcher, metrics, presence, settings } = this.#deps;
+    const { dispatcher, metrics, presence, settings, refusals } = this.#deps;
     connection.lastSeenAt = Date.now();
     // While draining, new messages are not started; the client re-sends them after reconnecting.
     if (this.#draining || connection.closed) return;
@@ -216,7 +218,7 @@ export class WsGateway {
     const message = parsed.value;
     connection.clientId ??= message.clientId;
     if (!withinRate) {
-      metrics.rateLimited.inc({ limit: 'rate' });
+      refusals.refused('rate', connection.info.restaurantId);
       dispatcher.refuse(delivery, message.type, {
         code: ErrorCode.RATE_LIMITED,
         message: 'too many messages; slow down and send this one again',
@@ -234,7 +236,7 @@ export class WsGateway {
       await dispatcher.onMessage(session, message, delivery);
     });
     if (!accepted) {
-      metrics.rateLimited.inc({ limit: 'pending' });
+      refusals.refused('pending', session.restaurantId);
       dispatcher.refuse(delivery, message.type, {
         code: ErrorCode.RATE_LIMITED,
         message: `more than ${settings.maxPendingMessages} messages are waiting; send this one again later`,
