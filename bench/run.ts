@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { startServerProcess } from '@staff-sync/test-support/server-process';
 import { createTestDatabase } from '@staff-sync/test-support/services';
 import { startCluster } from '../packages/server/test/support/cluster.ts';
+import { sampleServerMemory } from './server-memory.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     ...(opts['fanout-interval'] ? { FANOUT_INTERVAL_MS: opts['fanout-interval'] } : {}),
     ...(opts['group-commit'] ? { GROUP_COMMIT_MAX: opts['group-commit'] } : {}),
   };
-  let target: { wsUrl: string; pids: number[]; stop: () => Promise<unknown> };
+  let target: { wsUrl: string; httpUrl?: string; pids: number[]; stop: () => Promise<unknown> };
   if (viaNginx) {
     const cluster = await startCluster({ replicas, env, nginxWorkers: Number(opts['nginx-workers']), label: 'bench' });
     target = { wsUrl: cluster.wsUrl, pids: cluster.replicas.map((r) => r.process.pid as number), stop: () => cluster.stop() };
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     const server = await startServerProcess({ env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}) } });
     target = {
       wsUrl: server.wsUrl,
+      httpUrl: server.url,
       pids: [server.process.pid as number],
       stop: async () => {
         await server.stop();
@@ -95,6 +97,8 @@ async function main(): Promise<void> {
       ...(opts.deflate ? ['--deflate'] : []),
       ...target.pids.flatMap((pid) => ['--server-pid', String(pid)]),
     ];
+    // One server: its memory over the run, from /metrics (what grows, not only the peak).
+    const memory = target.httpUrl ? sampleServerMemory(target.httpUrl) : undefined;
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
@@ -102,7 +106,8 @@ async function main(): Promise<void> {
       child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`load tool exited with ${code}`))));
     });
     const result = JSON.parse(output.trim().split('\n').at(-1)!);
-    process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result }, null, 2)}\n`);
+    const serverMemory = memory?.stop();
+    process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMemory }, null, 2)}\n`);
     const r = result;
     const server = r.server
       ? ` | ${r.server.cpuPct}% | ${r.server.writeSyscallsPerSecond} | ${(r.server.bytesWrittenPerSecond / 1048576).toFixed(1)} MiB`

@@ -76,6 +76,11 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers,
     }),
+    sendBacklog: new Gauge({
+      name: 'staff_sync_send_backlog_bytes',
+      help: 'Bytes owed to WebSocket clients and not yet taken by their sockets, summed over connections (every heartbeat sweep); frames a fan-out pass shares are counted once per connection',
+      registers,
+    }),
     connectionsClosed: new Counter({
       name: 'staff_sync_connections_closed_total',
       help: 'Connections closed by the server, by reason (backlog, heartbeat, oversized, invalid_utf8, shutdown, token_expired)',

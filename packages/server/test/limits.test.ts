@@ -38,6 +38,8 @@ describe('gateway limits', () => {
       );
       stuck.ws.resume();
       expect((await stuck.closed).code).toBe(1013);
+      // What the server owes its clients is on /metrics (the stuck one's share went with it).
+      expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^staff_sync_send_backlog_bytes \d+$/m);
       // Everyone else is still served.
       const { staffId } = (await writer.request('STAFF_CREATE', { name: 'after', position: 'x' })).payload as { staffId: string };
       await bystander.waitFor((m) => m.type === 'STAFF_CREATE' && m.payload.staffId === staffId);

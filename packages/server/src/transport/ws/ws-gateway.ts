@@ -257,8 +257,10 @@ export class WsGateway {
 
   #sweep(): void {
     const now = Date.now();
+    let backlog = 0;
     for (const connection of this.#connections) {
       if (connection.closed) continue;
+      backlog += connection.ws.bufferedAmount;
       switch (heartbeatVerdict(connection, this.#deps.settings, now)) {
         case 'expired':
           this.#close(connection, CloseCode.TOKEN_EXPIRED, 'token expired; sign in again', 'token_expired');
@@ -276,6 +278,7 @@ export class WsGateway {
           break;
       }
     }
+    this.#deps.metrics.sendBacklog.set(backlog);
   }
 
   /**
