@@ -73,6 +73,35 @@ for (const driver of await availableDrivers()) {
       expect(await counter(db, actor.restaurantId)).toBe(seq + 17);
     });
 
+    it('groups the mutations of many restaurants together, each restaurant’s seq gap-free in arrival order', async () => {
+      const restaurants = ['r-many-c', 'r-many-a', 'r-many-b'];
+      const before = await groups();
+      // Interleaved: c, a, b, c, a, b, ... ten of each, sent at once.
+      const sent = Array.from({ length: 30 }, (_, i) => {
+        const restaurantId = restaurants[i % 3] as string;
+        return {
+          restaurantId,
+          n: Math.floor(i / 3),
+          at: engine.mutate(
+            { restaurantId },
+            message('STAFF_CREATE', { name: `n${Math.floor(i / 3)}`, position: 'Chef' }, `c-${restaurantId}`),
+          ),
+        };
+      });
+      const outcomes = await Promise.all(sent.map((s) => s.at));
+      for (const restaurantId of restaurants) {
+        const seqs = outcomes.flatMap((o, i) =>
+          sent[i]?.restaurantId === restaurantId && o.type === 'ACK' ? [o.payload.seq] : [],
+        );
+        // Each restaurant's ten got its next ten seqs, in the order they were sent.
+        expect(seqs).toEqual(Array.from({ length: 10 }, (_, k) => (seqs[0] as number) + k));
+        expect(await counter(db, restaurantId)).toBe((seqs[0] as number) + 9);
+      }
+      const after = await groups();
+      expect(after.sum - before.sum).toBe(30);
+      expect(after.count - before.count).toBeLessThan(30);
+    });
+
     it('deduplicates exactly inside a group: a repeat gets the first outcome, a reuse is refused', async () => {
       const first = message('STAFF_CREATE', { name: 'Once', position: 'Chef' }, 'c2', 1);
       const outcomes = await Promise.all([

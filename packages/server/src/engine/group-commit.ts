@@ -1,6 +1,7 @@
 import type { Db, Row } from '../storage/db.ts';
 
 interface Statement {
+  key: string;
   text: string;
   params: readonly unknown[] | undefined;
   resolve(rows: Row[]): void;
@@ -15,18 +16,24 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Group commit (docs/architecture.md, "Group commit"). The mutations of one restaurant serialize
- * on its counter row anyway, one commit (one WAL flush) each; so while one of its statements is
- * in flight, the ones that arrive queue, and the next run takes them all in ONE transaction; a
- * statement that fails is answered with its own error and the others commit (see #commit). Every caller hears its outcome only after the commit, so an ACK still means
- * committed; `seq` follows the order the statements run in, which is the order they arrived in.
- * A statement that finds nothing in flight runs at once, on its own, exactly as without grouping.
+ * Group commit (docs/architecture.md, "Group commit"). On PostgreSQL every mutation's commit
+ * waits for the one before it: a restaurant's serialize on its counter row, and every
+ * transaction that notifies (the change-log trigger does) takes one database-wide lock at commit
+ * and holds it through its WAL flush, so commits of all restaurants go one at a time. So while
+ * one statement is in flight, the ones that arrive queue, of every restaurant, and the next run
+ * takes them all in ONE transaction: one commit, one flush, one notification lock for the group.
+ * A statement that fails is answered with its own error and the others commit (see #commit).
+ * Every caller hears its outcome only after the commit, so an ACK still means committed; a
+ * restaurant's statements run in the order they arrived in, which is the order of their `seq`.
+ * Within a group, statements are ordered by restaurant (stably), so that every group takes the
+ * counter rows' locks in one global order and two groups (of two replicas) cannot deadlock. A
+ * statement that finds nothing in flight runs at once, on its own, exactly as without grouping.
  */
 export class GroupCommit {
   readonly #db: Db;
   readonly #options: GroupCommitOptions;
-  readonly #queues = new Map<string, Statement[]>();
-  readonly #running = new Set<string>();
+  #queue: Statement[] = [];
+  #running = false;
 
   constructor(db: Db, options: GroupCommitOptions) {
     this.#db = db;
@@ -40,32 +47,28 @@ export class GroupCommit {
       ...this.#db,
       query: <T extends Row = Row>(text: string, params?: readonly unknown[]) =>
         new Promise<T[]>((resolve, reject) => {
-          const queue = this.#queues.get(key) ?? [];
-          queue.push({ text, params, resolve: resolve as (rows: Row[]) => void, reject });
-          this.#queues.set(key, queue);
-          if (!this.#running.has(key)) void this.#drain(key);
+          this.#queue.push({ key, text, params, resolve: resolve as (rows: Row[]) => void, reject });
+          if (!this.#running) void this.#drain();
         }),
     };
   }
 
-  async #drain(key: string): Promise<void> {
-    this.#running.add(key);
+  async #drain(): Promise<void> {
+    this.#running = true;
     try {
-      for (;;) {
-        const queue = this.#queues.get(key);
-        if (!queue || queue.length === 0) break;
-        const group = queue.splice(0, this.#options.maxBatch);
-        if (queue.length === 0) this.#queues.delete(key);
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, this.#options.maxBatch);
         this.#options.onGroup?.(group.length);
         if (group.length === 1) {
           const [only] = group as [Statement];
           await this.#db.query(only.text, only.params).then(only.resolve, only.reject);
         } else {
-          await this.#commit(group);
+          // Array.prototype.sort is stable: a key's statements keep their order.
+          await this.#commit(group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
         }
       }
     } finally {
-      this.#running.delete(key);
+      this.#running = false;
     }
   }
 
