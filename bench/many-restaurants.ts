@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { hs256Token, TEST_JWT_SECRET } from '@staff-sync/test-support/tokens';
 import WebSocket from 'ws';
 import { Histogram } from './lib/histogram.ts';
+import { countDeliveries, pool, progress, sleep, waitFor } from './lib/pool.ts';
 import { cpuSecondsOf, ioOf, rssOf } from './lib/proc.ts';
 import { type Spread, writePlan } from './lib/write-plan.ts';
 
@@ -48,6 +49,8 @@ const RATE = Number(opts.rate);
 const DURATION_S = Number(opts.duration);
 const MEMBERS = Number(opts.members);
 const SERVER_PIDS = (opts['server-pid'] ?? []).map(Number);
+/** How long setup steps and the drain after the run may take. */
+const DRAIN_MS = Number(opts['drain-timeout']) * 1000;
 const SPREAD = opts.spread as Spread;
 const PROTOCOL = `staff-sync.${opts.protocol}`;
 /** Restaurant ids start with this: a run against a server that holds others' data only sees its own. */
@@ -216,44 +219,10 @@ async function connect(screen: Omit<Screen, 'ws'>, token: string): Promise<Scree
     ws.on('close', (code) => {
       if (!running) return;
       closedByCode[code] = (closedByCode[code] ?? 0) + 1;
-      log(`connection closed during the run: ${code}`);
+      const closed = Object.values(closedByCode).reduce((a, b) => a + b, 0);
+      if (closed <= 5) log(`connection closed during the run: ${code}${closed === 5 ? ' (no more of these lines)' : ''}`);
     });
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Progress on stderr at most every 2 s (and at the end). */
-function progress(what: string, total: number): (done: number) => void {
-  let last = 0;
-  const t0 = performance.now();
-  return (done) => {
-    const now = performance.now();
-    if (done < total && now - last < 2000) return;
-    last = now;
-    log(`${what}: ${done}/${total} in ${((now - t0) / 1000).toFixed(1)} s`);
-  };
-}
-
-/** Run `task(0..n-1)` with at most `limit` in flight. */
-async function pool(n: number, limit: number, task: (i: number) => Promise<void>, report: (done: number) => void): Promise<void> {
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < n) {
-      await task(next++);
-      report(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-}
-
-async function waitFor(what: string, ready: () => boolean): Promise<void> {
-  const deadline = performance.now() + Number(opts['drain-timeout']) * 1000;
-  while (!ready()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 async function main(): Promise<void> {
@@ -269,7 +238,7 @@ async function main(): Promise<void> {
     restaurants.push({ index: i, id, screens: [], staffIds: [], baseSeq: 0, maxAckedSeq: 0, planned: 0, sent: 0, sentAt: [] });
   }
   const expiresIn = 3600 + Math.ceil(DURATION_S);
-  const connected = progress('connections open', R * S);
+  const connected = progress(log, 'connections open', R * S);
   await pool(
     R * S,
     Number(opts['connect-concurrency']),
@@ -287,14 +256,14 @@ async function main(): Promise<void> {
     },
     connected,
   );
-  await waitFor('every screen synced', () => screens.every((s) => s.synced));
+  await waitFor('every screen synced', () => screens.every((s) => s.synced), DRAIN_MS);
   if (wrongHellos > 0) throw new Error(`${wrongHellos} connections were not signed in to their restaurant as editors`);
   const connectS = (performance.now() - t0) / 1000;
   log(`${R * S} connections open and synced in ${connectS.toFixed(1)} s`);
 
   // Members: the writer of each restaurant creates them, a bounded number of creates in flight.
   const t1 = performance.now();
-  const created = progress('members created', R * MEMBERS);
+  const created = progress(log, 'members created', R * MEMBERS);
   await pool(
     R * MEMBERS,
     Number(opts['setup-concurrency']),
@@ -312,7 +281,7 @@ async function main(): Promise<void> {
     },
     created,
   );
-  await waitFor('every screen holding its members', () => screens.every((s) => s.seq >= s.restaurant.baseSeq));
+  await waitFor('every screen holding its members', () => screens.every((s) => s.seq >= s.restaurant.baseSeq), DRAIN_MS);
   const setupS = (performance.now() - t1) / 1000;
   setupDone = true;
 
@@ -351,7 +320,7 @@ async function main(): Promise<void> {
   });
   const sendSeconds = (performance.now() - started) / 1000;
   log(`sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting for ACKs and deliveries`);
-  const deadline = performance.now() + Number(opts['drain-timeout']) * 1000;
+  const deadline = performance.now() + DRAIN_MS;
   while (performance.now() < deadline) {
     if (acked + conflicts + errorAnswers >= sent && screens.every((s) => s.seq >= s.restaurant.maxAckedSeq)) break;
     await sleep(100);
@@ -368,24 +337,7 @@ async function main(): Promise<void> {
 
   // Every change of the run (base+1 .. maxAckedSeq of its restaurant) must reach every screen of
   // the restaurant exactly once.
-  let changes = 0;
-  let lost = 0;
-  let duplicates = 0;
-  let delivered = 0;
-  for (const r of restaurants) {
-    const n = r.maxAckedSeq - r.baseSeq;
-    changes += n;
-    for (const s of r.screens) {
-      for (let i = 0; i < n; i++) {
-        const got = s.got![i]!;
-        if (got === 0) lost++;
-        else {
-          delivered++;
-          duplicates += got - 1;
-        }
-      }
-    }
-  }
+  const { changes, lost, duplicates, delivered } = countDeliveries(restaurants);
   const mib = (bytes: number) => Number((bytes / 1048576).toFixed(1));
   const result = {
     shape: 'many-restaurants',
@@ -402,6 +354,9 @@ async function main(): Promise<void> {
     connectS: Number(connectS.toFixed(1)),
     setupS: Number(setupS.toFixed(1)),
     setupErrorsByCode,
+    // The target's first part: every update applied (ACKed) and every change at every screen once.
+    allApplied: acked === sent,
+    allDelivered: acked === sent && lost === 0 && duplicates === 0 && unexpected === 0,
     sent,
     acked,
     conflicts,
