@@ -17,10 +17,11 @@
 // Run it as its own process: `node bench/load.ts --url ws://127.0.0.1:8080/staff-sync ...`.
 // Prints one JSON object with the results on stdout; progress on stderr.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { Histogram } from './lib/histogram.ts';
+import { cpuSecondsOf, ioOf, rssOf } from './lib/proc.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -79,32 +80,6 @@ interface Client {
   next: number; // next sequenceNumber
   /** deliveries per seq offset during the run */
   got: Uint8Array | undefined;
-}
-
-/** Latencies in 0.1 ms buckets up to 60 s: constant cost per sample, whatever the count. */
-class Histogram {
-  readonly #buckets = new Uint32Array(600_001);
-  count = 0;
-  #max = 0;
-  add(ms: number): void {
-    this.#buckets[Math.min(600_000, Math.max(0, Math.round(ms * 10)))]!++;
-    this.count++;
-    if (ms > this.#max) this.#max = ms;
-  }
-  percentile(p: number): number {
-    const rank = Math.ceil(p * this.count);
-    let seen = 0;
-    for (let i = 0; i < this.#buckets.length; i++) {
-      seen += this.#buckets[i]!;
-      if (seen >= rank) return i / 10;
-    }
-    return this.#max;
-  }
-  summary() {
-    if (this.count === 0) return { count: 0 };
-    const at = (p: number) => Number(this.percentile(p).toFixed(1));
-    return { count: this.count, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Number(this.#max.toFixed(1)) };
-  }
 }
 
 const clients: Client[] = [];
@@ -313,28 +288,6 @@ function connect(index: number): Promise<Client> {
   });
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Write syscalls (write, writev: one per frame or batch sent) and bytes written, from /proc/<pid>/io. */
-function ioOf(pid: number): { syscw: number; wchar: number; syscr: number } {
-  try {
-    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-    const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? 0);
-    return { syscw: field('syscw'), wchar: field('wchar'), syscr: field('syscr') };
-  } catch {
-    return { syscw: 0, wchar: 0, syscr: 0 };
-  }
-}
-
 function serverCounters() {
   const io = SERVER_PIDS.map(ioOf);
   return {
@@ -343,15 +296,6 @@ function serverCounters() {
     wchar: io.reduce((n, x) => n + x.wchar, 0),
     syscr: io.reduce((n, x) => n + x.syscr, 0),
   };
-}
-
-function rssOf(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
 }
 
 /** TCP bytes read so far by every client. */

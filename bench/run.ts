@@ -7,12 +7,15 @@
 //   node bench/run.ts --db postgres --nginx --connections 1000 ...   (one replica, behind nginx)
 //   node bench/run.ts --db postgres --plain-share 0.5 ...              (half the clients plain)
 //   node bench/run.ts --db postgres --kind cells --members 40 ...      (schedule cells, SHIFT_UPDATE)
+//   node bench/run.ts --db postgres --shape many --restaurants 2000 --screens 5 --rate 1000 --members 5 ...
+//     (the SaaS shape: bench/many-restaurants.ts, signed-in screens of many restaurants)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServerProcess } from '@staff-sync/test-support/server-process';
 import { createTestDatabase } from '@staff-sync/test-support/services';
 import { startCluster } from '../packages/server/test/support/cluster.ts';
+import { MANY_ENV, manyRow, runMany } from './lib/many-shape.ts';
 import { sampleServerMemory } from './server-memory.ts';
 
 const { values: opts } = parseArgs({
@@ -22,7 +25,7 @@ const { values: opts } = parseArgs({
     writers: { type: 'string', default: '10' },
     rate: { type: 'string', default: '200' },
     duration: { type: 'string', default: '30' },
-    members: { type: 'string', default: '50' },
+    members: { type: 'string' }, // 50, or 5 per restaurant with --shape many
     'fanout-interval': { type: 'string' },
     'group-commit': { type: 'string' },
     replicas: { type: 'string', default: '1' },
@@ -33,6 +36,12 @@ const { values: opts } = parseArgs({
     read: { type: 'string', default: 'json' },
     protocol: { type: 'string', default: 'v2' },
     deflate: { type: 'boolean', default: false },
+    // --shape many (bench/lib/many-shape.ts); --members is then per restaurant.
+    shape: { type: 'string', default: 'one' },
+    restaurants: { type: 'string', default: '2000' },
+    screens: { type: 'string', default: '5' },
+    spread: { type: 'string', default: 'round-robin' },
+    users: { type: 'string', default: 'screen' },
   },
 });
 
@@ -44,13 +53,19 @@ async function main(): Promise<void> {
   const viaNginx = replicas > 1 || opts.nginx;
   if (viaNginx && opts.db !== 'postgres')
     throw new Error('--replicas and --nginx need --db postgres (replicas share one database)');
+  if (opts.shape !== 'one' && opts.shape !== 'many') throw new Error('--shape must be one or many');
+  const many = opts.shape === 'many';
   const env = {
     LOG_LEVEL: 'info', // lifecycle lines only; connections log at debug
     MAX_CONNECTIONS: '50000',
-    RATE_LIMIT_PER_SECOND: '10000',
-    RATE_LIMIT_BURST: '10000',
-    USER_RATE_LIMIT_PER_SECOND: '100000',
-    USER_RATE_LIMIT_BURST: '100000',
+    ...(many
+      ? MANY_ENV
+      : {
+          RATE_LIMIT_PER_SECOND: '10000',
+          RATE_LIMIT_BURST: '10000',
+          USER_RATE_LIMIT_PER_SECOND: '100000',
+          USER_RATE_LIMIT_BURST: '100000',
+        }),
     ...(opts['fanout-interval'] ? { FANOUT_INTERVAL_MS: opts['fanout-interval'] } : {}),
     ...(opts['group-commit'] ? { GROUP_COMMIT_MAX: opts['group-commit'] } : {}),
   };
@@ -71,7 +86,20 @@ async function main(): Promise<void> {
       },
     };
   }
+  // One server: its memory over the run, from /metrics (what grows, not only the peak).
+  const memory = target.httpUrl ? sampleServerMemory(target.httpUrl) : undefined;
   try {
+    if (many) {
+      const result = await runMany(
+        { ...(opts as Required<typeof opts>), members: opts.members ?? '5' },
+        target.wsUrl,
+        target.pids,
+      );
+      const serverMemory = memory?.stop();
+      process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMemory }, null, 2)}\n`);
+      process.stdout.write(manyRow(result, `${opts.db}${viaNginx ? ` x${replicas} via nginx` : ''}`));
+      return;
+    }
     const args = [
       LOAD,
       '--url',
@@ -85,7 +113,7 @@ async function main(): Promise<void> {
       '--duration',
       opts.duration!,
       '--members',
-      opts.members!,
+      opts.members ?? '50',
       '--plain-share',
       opts['plain-share']!,
       '--kind',
@@ -97,8 +125,6 @@ async function main(): Promise<void> {
       ...(opts.deflate ? ['--deflate'] : []),
       ...target.pids.flatMap((pid) => ['--server-pid', String(pid)]),
     ];
-    // One server: its memory over the run, from /metrics (what grows, not only the peak).
-    const memory = target.httpUrl ? sampleServerMemory(target.httpUrl) : undefined;
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
@@ -119,6 +145,7 @@ async function main(): Promise<void> {
         `${r.lost} / ${r.duplicates} | ${r.serverRssMiB}${server} | ${r.loadGeneratorCpuPct}% / ${r.loadGeneratorLoopDelayMs.p99} ms |\n`,
     );
   } finally {
+    memory?.stop();
     await target.stop();
   }
 }
