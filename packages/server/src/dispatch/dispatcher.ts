@@ -35,6 +35,11 @@ export interface Delivery {
   startedAt: number;
   /** Which transport brought it: `websocket_messages_total` counts the WebSocket's only. */
   transport: 'websocket' | 'http';
+  /**
+   * Called once a mutation has its place in the commit order (queued for group commit), so that
+   * the transport may start the sender's next mutation before this one commits.
+   */
+  ordered?: () => void;
 }
 
 /**
@@ -232,7 +237,7 @@ export class Dispatcher {
     }
     const key = MutationTimer.key(session.restaurantId, message.clientId, message.sequenceNumber);
     timer.start(key, message.type, delivery.startedAt);
-    const outcome = await engine.mutate(session, message);
+    const outcome = await engine.mutate(session, message, delivery.ordered);
     delivery.replier.send(outcome.type, outcome.payload);
     this.#count(delivery, 'out', outcome.type);
     // An applied change is timed to its fan-out (which may already have happened); others end here.

@@ -40,8 +40,12 @@ export class GroupCommit {
     this.#options = options;
   }
 
-  /** The database as one key's (a restaurant's) mutations see it: their statements are grouped. */
-  for(key: string): Db {
+  /**
+   * The database as one key's (a restaurant's) mutations see it: their statements are grouped.
+   * `queued` hears when the first statement is in the queue: from then on its order among the
+   * statements is fixed. Without grouping it is never called (each statement is its own commit).
+   */
+  for(key: string, queued?: () => void): Db {
     if (this.#options.maxBatch <= 1) return this.#db;
     return {
       ...this.#db,
@@ -49,6 +53,7 @@ export class GroupCommit {
         new Promise<T[]>((resolve, reject) => {
           this.#queue.push({ key, text, params, resolve: resolve as (rows: Row[]) => void, reject });
           if (!this.#running) void this.#drain();
+          queued?.();
         }),
     };
   }

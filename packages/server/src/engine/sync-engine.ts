@@ -108,7 +108,12 @@ export class SyncEngine {
    * Apply a validated mutation. Database failures become an INTERNAL error (nothing written); data
    * the database refuses (data-refusal.ts) becomes VALIDATION_FAILED and is no database error.
    */
-  async mutate(actor: Actor, message: MutationMessage): Promise<MutationOutcome> {
+  /**
+   * Apply one mutation. `ordered` hears when its place in the commit order is fixed (its one
+   * statement queued for group commit): only for staff mutations, which are one statement, and
+   * not under the assisted strategy, which may write again after a CONFLICT.
+   */
+  async mutate(actor: Actor, message: MutationMessage, ordered?: () => void): Promise<MutationOutcome> {
     const { restaurantId } = actor;
     const collection = collectionOf(message.type);
     const operation = operationOf(message.type);
@@ -124,7 +129,8 @@ export class SyncEngine {
         periodSettings: this.#settings,
       };
       ctx.stamp = this.#assist?.stampFor(ctx, message);
-      outcome = await collection.apply(this.#groups.for(restaurantId), ctx, message);
+      const pipelined = collection.oneStatement === true && ctx.strategy !== 'assisted';
+      outcome = await collection.apply(this.#groups.for(restaurantId, pipelined ? ordered : undefined), ctx, message);
       if (this.#assist) outcome = await this.#assist.after(ctx, message, outcome);
       this.#metrics.databaseOperations.inc({ operation: 'mutation', status: 'success' });
       if (outcome.type === 'ACK') this.#onCommitted?.(restaurantId, outcome.payload.seq);

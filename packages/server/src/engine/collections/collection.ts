@@ -23,6 +23,8 @@ export interface Collection {
   readonly operations: Readonly<Partial<Record<MutationMessage['type'], string>>>;
   /** Apply one validated mutation as one transaction: dedupe, version, strategy, write, log. */
   apply(db: Db, ctx: MutationContext, message: MutationMessage): Promise<MutationOutcome>;
+  /** True when `apply` is exactly one statement: its order is fixed once that statement is queued. */
+  oneStatement?: boolean;
   /** The change event (type and payload) a change-log row of this collection stands for. */
   event(row: ChangeRow): { type: string; payload: unknown; bulk?: BulkPart | undefined };
 }

@@ -18,6 +18,7 @@ export const staffCollection: Collection = {
   name: 'staff',
   operations: { STAFF_CREATE: 'create', STAFF_UPDATE: 'update', STAFF_DELETE: 'delete' },
   apply: (db, ctx, message) => applyMutation(db, ctx, message as StaffMutationMessage),
+  oneStatement: true,
   event(row: ChangeRow) {
     const staff = staffRowToMember(row.row as StaffRow);
     const changes: Record<string, unknown> = {};

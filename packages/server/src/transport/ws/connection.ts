@@ -67,7 +67,10 @@ export class Connection implements Replier {
   readonly #gate = new ChangeGate();
   #serverSequence = 0;
   #pending = 0;
-  #tail: Promise<void> = Promise.resolve();
+  /** Resolves once every message so far has been processed. */
+  #settled: Promise<unknown> = Promise.resolve();
+  /** Resolves once every message so far is processed or, for a mutation, has its place in the commit order. */
+  #ordered: Promise<void> = Promise.resolve();
 
   constructor(
     ws: WebSocket,
@@ -162,20 +165,34 @@ export class Connection implements Replier {
 
   /**
    * Queue an inbound message for processing after the ones before it. Returns false when too
-   * many are already waiting.
+   * many are already waiting. A message starts once the ones before it are done, except that a
+   * mutation starts as soon as the one before it has its place in the commit order (`ordered`,
+   * called by group commit when its statement is queued, docs/architecture.md "Group commit"): a
+   * connection's mutations then commit in the order they came, in one group, instead of one
+   * commit each. Anything else waits for every mutation before it to be answered.
    */
-  process(work: () => Promise<void>): boolean {
+  process(work: (ordered: () => void, previous: Promise<unknown>) => Promise<void>, kind: 'mutation' | 'other'): boolean {
     if (this.#pending >= this.#limits.maxPendingMessages) return false;
     this.#pending++;
-    this.#tail = this.#tail.then(work).finally(() => {
-      this.#pending--;
+    let markOrdered = () => {};
+    const ordered = new Promise<void>((resolve) => {
+      markOrdered = resolve;
     });
+    const previous = this.#settled;
+    const run = (kind === 'mutation' ? this.#ordered : previous)
+      .then(() => work(markOrdered, previous))
+      .finally(() => {
+        this.#pending--;
+        markOrdered();
+      });
+    this.#ordered = ordered;
+    this.#settled = Promise.all([this.#settled, run]);
     return true;
   }
 
   /** Resolves when every message received so far has been processed. */
   idle(): Promise<void> {
-    return this.#tail;
+    return this.#settled.then(() => {});
   }
 
   #enqueue(text: string, bytes: number): void {

@@ -6,7 +6,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { tokenExpiryTimer } from '../../auth/token-expiry.ts';
 import type { Delivery, Dispatcher } from '../../dispatch/dispatcher.ts';
-import { languageOf, type Session, sessionOf } from '../../dispatch/session.ts';
+import { languageOf, type Replier, type Session, sessionOf } from '../../dispatch/session.ts';
 import type { ChangeFeed } from '../../engine/change-feed.ts';
 import type { Hub } from '../../fanout/hub.ts';
 import type { Logger } from '../../logger.ts';
@@ -173,11 +173,13 @@ export class WsGateway {
     // Clients written for the plan wait for this before they speak; it names the id they stand for.
     if (session.dialect === 'plain') connection.send('CONNECTION_ACK', { status: 'connected', clientId: session.id });
     // Following the restaurant's changes comes first; messages queue behind it.
-    connection.process(() =>
-      hub.join(connection).catch((error: unknown) => {
-        clog.error({ err: error }, 'could not follow the restaurant; closing');
-        this.#close(connection, CloseCode.INTERNAL_ERROR, 'server error; reconnect', 'shutdown');
-      }),
+    connection.process(
+      () =>
+        hub.join(connection).catch((error: unknown) => {
+          clog.error({ err: error }, 'could not follow the restaurant; closing');
+          this.#close(connection, CloseCode.INTERNAL_ERROR, 'server error; reconnect', 'shutdown');
+        }),
+      'other',
     );
     presence.greet(connection);
   }
@@ -229,12 +231,25 @@ export class WsGateway {
     const session = connection.info;
     // A PING is answered at once, ahead of queued work: it tells the client the socket is alive.
     if (message.type === 'PING') return void dispatcher.onMessage(session, message, delivery);
-    const accepted = connection.process(async () => {
-      // A mutation that arrived is applied even when its sender has gone since: a dropped
-      // connection must cost nothing, and the re-send after reconnecting gets the same outcome.
-      if (connection.closed && !isMutation(message)) return;
-      await dispatcher.onMessage(session, message, delivery);
-    });
+    const mutation = isMutation(message);
+    const accepted = connection.process(
+      async (ordered, previous) => {
+        // A mutation that arrived is applied even when its sender has gone since: a dropped
+        // connection must cost nothing, and the re-send after reconnecting gets the same outcome.
+        if (connection.closed && !mutation) return;
+        if (!mutation) return dispatcher.onMessage(session, message, delivery);
+        // A pipelined mutation answers after every message before it: answers in the order sent.
+        let answered: Promise<unknown> = Promise.resolve();
+        const replier: Replier = {
+          send: (type, payload, seq) => {
+            answered = previous.then(() => connection.send(type, payload, seq));
+          },
+        };
+        await dispatcher.onMessage(session, message, { ...delivery, replier, ordered });
+        await answered;
+      },
+      mutation ? 'mutation' : 'other',
+    );
     if (!accepted) {
       refusals.refused('pending', session.restaurantId);
       dispatcher.refuse(delivery, message.type, {
