@@ -103,6 +103,19 @@ describe('a pass frame deflated once for many sockets (ws internals)', () => {
     expect(deflateState(withContext.server)).toEqual({ kind: 'per_socket' });
   });
 
+  it('the wire tap counts each frame once, also one that came with the upgrade response', async () => {
+    const greeting = await listen(false);
+    greeting.on('connection', (ws) => ws.send('hello'));
+    const peer = await connect(greeting, false);
+    expect(await received(peer, 1)).toEqual(['hello']);
+    peer.server.send('again');
+    expect(await received(peer, 2)).toEqual(['hello', 'again']);
+    expect(peer.wire.dataFrames).toEqual([
+      { opcode: 1, fin: true, rsv1: false, payloadBytes: 5 },
+      { opcode: 1, fin: true, rsv1: false, payloadBytes: 5 },
+    ]);
+  });
+
   it('deflates a pass once per window size, and every client reads the exact frame, compressed on the wire', async () => {
     const wide = [await connect(gateway, true), await connect(gateway, true), await connect(gateway, true)];
     const narrow = await connect(gateway, { serverMaxWindowBits: 10 });

@@ -35,10 +35,12 @@ export class WireTap {
   #read(chunk: Buffer): void {
     this.#pending = Buffer.concat([this.#pending, chunk]);
     if (!this.#upgraded) {
-      const end = this.#pending.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      this.#pending = this.#pending.subarray(end + 4);
+      if (this.#pending.indexOf('\r\n\r\n') < 0) return;
+      // What followed the 101 response in this chunk is handed to ws as the upgrade's `head`,
+      // which puts it back on the socket: it comes through here again.
+      this.#pending = Buffer.alloc(0);
       this.#upgraded = true;
+      return;
     }
     for (;;) {
       const b = this.#pending;
