@@ -100,7 +100,7 @@ export function createMetrics() {
     }),
     fanoutFrames: new Counter({
       name: 'staff_sync_fanout_frames_total',
-      help: 'Frames of fan-out passes written whole to a WebSocket, by compression: shared (deflated once per pass for every socket of its window size), per_socket (compressed by the socket itself: it was still compressing an earlier message), none (no permessage-deflate, or under 1 KiB)',
+      help: 'Frames of fan-out passes written whole to a WebSocket, by compression: shared (deflated once per pass for every socket of its window size), per_socket (compressed by the socket itself: it was still compressing an earlier message of its own), none (no permessage-deflate, or under 1 KiB)',
       labelNames: ['compression'] as const,
       registers,
     }),

@@ -134,8 +134,7 @@ export class Connection implements Replier {
   /**
    * The events of one fan-out pass. When this client is up to date and owes nothing else, the
    * batch's shared frame goes out as it is (one write, no serialization or compression of its
-   * own); otherwise
-   * the events take the one-by-one path, which holds, filters and orders them.
+   * own); otherwise the events take the one-by-one path, which holds, filters and orders them.
    */
   sendBatch(batch: ChangeBatch): void {
     if (this.#closed) return;

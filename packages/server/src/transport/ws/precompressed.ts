@@ -11,7 +11,7 @@ import * as wsModule from 'ws';
  * What it relies on (ws 8; test/precompressed.test.ts fails if an upgrade changes any of it, and
  * `deflateState` answers "not shareable" when a field is missing, so the server then falls back
  * to ws's own compression instead of breaking):
- * - `WebSocket.Sender.frame(data, options)`: public, static; frames a message (header + payload).
+ * - `Sender.frame(data, options)` (ws exports `Sender`): public, static; frames a message.
  * - `ws._sender`: the socket's Sender. `_state` is 0 while it is not compressing (or reading a
  *   Blob) and `_queue` holds the messages waiting behind one that is; `sendFrame(list)` writes a
  *   framed message to the socket, as ws itself does once a message is compressed.
