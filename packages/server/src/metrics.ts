@@ -98,6 +98,17 @@ export function createMetrics() {
       help: 'Change events fanned out by this process (each serialized once)',
       registers,
     }),
+    fanoutFrames: new Counter({
+      name: 'staff_sync_fanout_frames_total',
+      help: 'Frames of fan-out passes written whole to a WebSocket, by compression: shared (deflated once per pass for every socket of its window size), per_socket (compressed by the socket itself: it was still compressing an earlier message of its own), none (no permessage-deflate, or under 1 KiB)',
+      labelNames: ['compression'] as const,
+      registers,
+    }),
+    fanoutDeflates: new Counter({
+      name: 'staff_sync_fanout_deflates_total',
+      help: 'Fan-out pass frames deflated for sharing (once per pass, dialect and window size); staff_sync_fanout_frames_total{compression="shared"} divided by this is how many sockets each served',
+      registers,
+    }),
     feedGapsFilled: new Counter({
       name: 'staff_sync_feed_gap_fills_total',
       help: 'Times the change feed read missed changes from the change log (lost or oversized notifications, reconnects)',

@@ -11,7 +11,8 @@ import {
 
 export type SyncResponse = Extract<ServerMessage, { type: 'SYNC_RESPONSE' }> & { seq: number };
 
-import WebSocket from 'ws';
+import WebSocket, { type PerMessageDeflateOptions } from 'ws';
+import type { WireTap } from './wire-tap.ts';
 
 /** A reply to a staff mutation (tests of the schedule narrow cell replies themselves). */
 type Reply = Envelope<'ACK', AckPayload> | Envelope<'CONFLICT', ConflictPayload> | Envelope<'ERROR', ErrorPayload>;
@@ -19,7 +20,10 @@ type Reply = Envelope<'ACK', AckPayload> | Envelope<'CONFLICT', ConflictPayload>
 export interface TestClientOptions {
   clientId?: string;
   headers?: Record<string, string>;
-  perMessageDeflate?: boolean;
+  /** Offer permessage-deflate (with ws's options for it, e.g. `{ serverMaxWindowBits: 10 }`). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Read the frames off the TCP stream too (compressed or not, bytes on the wire). */
+  wire?: WireTap;
   /** Query string added to the URL (e.g. "period=2"). */
   query?: string;
   /** The subprotocols offered (default `staff-sync.v1`); none (`[]`) gets the plain dialect. */
@@ -65,6 +69,7 @@ export class TestClient {
     const ws = new WebSocket(full, options.protocols ?? ['staff-sync.v1'], {
       headers: options.headers,
       perMessageDeflate: options.perMessageDeflate ?? false,
+      ...(options.wire ? { createConnection: options.wire.createConnection } : {}),
     });
     const client = new TestClient(ws, options.clientId ?? randomUUID());
     return new Promise((resolve, reject) => {

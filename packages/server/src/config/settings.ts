@@ -178,7 +178,11 @@ export const SETTINGS_TABLE = {
   ),
   periodsStart: text('PERIODS_START', '2025-01', 'YYYY-MM: month whose 21st starts default period 0'),
   periodsAhead: int('PERIODS_AHEAD', 12, 0, 240, 'default periods listed beyond the current one'),
-  compression: bool('COMPRESSION', true, 'negotiate permessage-deflate (frames of 1 KiB and more are compressed)'),
+  compression: bool(
+    'COMPRESSION',
+    true,
+    "negotiate permessage-deflate (frames of 1 KiB and more are compressed; a fan-out pass's frame once for all subscribers)",
+  ),
   dbPoolSize: int('DB_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process'),
   feedPollIntervalMs: int(
     'FEED_POLL_INTERVAL_MS',

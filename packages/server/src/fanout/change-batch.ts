@@ -78,6 +78,8 @@ export class ChangeBatch {
   readonly bytes: number;
   /** The frame per dialect that takes whole batches (`v1`, `v2`), built at most once each. */
   readonly #frames = new Map<Dialect, Buffer>();
+  /** The frame compressed per dialect and window size, made at most once each (see `compressed`). */
+  readonly #compressed = new Map<string, readonly Buffer[]>();
   #sse: string | undefined;
 
   constructor(events: readonly HubEvent[]) {
@@ -101,6 +103,25 @@ export class ChangeBatch {
       this.#frames.set(dialect, frame);
     }
     return frame;
+  }
+
+  /**
+   * The dialect's frame compressed for sockets that agreed on `windowBits`, made by `compress`
+   * the first time one needs it, so a pass costs one deflate per dialect and window size however
+   * many subscribers it has (transport/ws/pass-frame.ts).
+   */
+  compressed(
+    dialect: Dialect,
+    windowBits: number,
+    compress: (frame: Buffer, windowBits: number) => readonly Buffer[],
+  ): readonly Buffer[] {
+    const key = `${dialect}/${windowBits}`;
+    let framed = this.#compressed.get(key);
+    if (!framed) {
+      framed = compress(this.frame(dialect), windowBits);
+      this.#compressed.set(key, framed);
+    }
+    return framed;
   }
 
   /** The same events as server-sent events (`id: seq`, `data: event`), built at most once. */

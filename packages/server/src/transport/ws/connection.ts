@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import type { Replier, Session } from '../../dispatch/session.ts';
 import { type ChangeBatch, ChangeGate, eventText, type HubEvent } from '../../fanout/change-batch.ts';
 import { TokenBucket } from '../../limits/token-bucket.ts';
+import { type PassFrameCounters, passFrame, sendPassFrame } from './pass-frame.ts';
 
 export interface ConnectionLimits {
   maxBacklogBytes: number;
@@ -59,6 +60,7 @@ export class Connection implements Replier {
 
   readonly #limits: ConnectionLimits;
   readonly #onOverflow: (connection: Connection, reason: CloseReason) => void;
+  readonly #counters: PassFrameCounters;
   readonly #bulkAnswer: BulkAnswer | undefined;
   #queue: string[] = [];
   #queuedBytes = 0;
@@ -77,9 +79,11 @@ export class Connection implements Replier {
     info: Session,
     limits: ConnectionLimits,
     onOverflow: (connection: Connection, reason: CloseReason) => void,
+    counters: PassFrameCounters,
     bulkAnswer?: BulkAnswer,
   ) {
     this.#bulkAnswer = bulkAnswer;
+    this.#counters = counters;
     this.ws = ws;
     this.info = info;
     this.#limits = limits;
@@ -132,8 +136,8 @@ export class Connection implements Replier {
 
   /**
    * The events of one fan-out pass. When this client is up to date and owes nothing else, the
-   * batch's shared frame goes out as it is (one write, no serialization of its own); otherwise
-   * the events take the one-by-one path, which holds, filters and orders them.
+   * batch's shared frame goes out as it is (one write, no serialization or compression of its
+   * own); otherwise the events take the one-by-one path, which holds, filters and orders them.
    */
   sendBatch(batch: ChangeBatch): void {
     if (this.#closed) return;
@@ -143,11 +147,15 @@ export class Connection implements Replier {
       for (const e of batch.events) this.sendChange(e);
       return;
     }
-    if (this.ws.bufferedAmount + batch.bytes > this.#limits.maxBacklogBytes) {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // Compressed once for the pass when the socket allows it (transport/ws/pass-frame.ts); the
+    // backlog counts what this socket is actually given.
+    const out = passFrame(this.ws, batch, this.info.dialect, this.#counters);
+    if (this.ws.bufferedAmount + out.bytes > this.#limits.maxBacklogBytes) {
       this.#onOverflow(this, 'backlog');
       return;
     }
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(batch.frame(this.info.dialect), { binary: false, compress: false });
+    sendPassFrame(this.ws, out, this.#counters);
   }
 
   /** From now until {@link releaseChanges}, change events are held back (a sync is being answered). */

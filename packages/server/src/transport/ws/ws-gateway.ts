@@ -16,6 +16,8 @@ import type { PresenceService } from '../../presence/presence-service.ts';
 import { requestIdOf } from '../request-id.ts';
 import { type CloseReason, Connection, type ConnectionLimits } from './connection.ts';
 import { type HeartbeatSettings, heartbeatVerdict, sweepEvery } from './heartbeat.ts';
+import type { PassFrameCounters } from './pass-frame.ts';
+import { PER_MESSAGE_DEFLATE } from './precompressed.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { isTeardownError } from './teardown.ts';
 
@@ -51,6 +53,7 @@ export class WsGateway {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
   readonly #sweeper: NodeJS.Timeout;
+  readonly #passFrames: PassFrameCounters;
   #draining = false;
 
   constructor(deps: GatewayDeps) {
@@ -60,18 +63,11 @@ export class WsGateway {
       noServer: true,
       clientTracking: false,
       maxPayload: settings.maxMessageBytes,
-      perMessageDeflate: settings.compression
-        ? {
-            threshold: 1024,
-            // No context kept between messages: bounded memory per connection at 10k connections.
-            serverNoContextTakeover: true,
-            clientNoContextTakeover: true,
-            concurrencyLimit: 4,
-          }
-        : false,
+      perMessageDeflate: settings.compression ? PER_MESSAGE_DEFLATE : false,
       // The subprotocol picks the dialect; a client that offers none (or none we speak) gets plain.
       handleProtocols: (offered) => chooseSubprotocol(offered) ?? false,
     });
+    this.#passFrames = passFrameCounters(deps.metrics);
     this.#sweeper = setInterval(() => this.#sweep(), sweepEvery(settings));
     this.#sweeper.unref();
   }
@@ -131,6 +127,7 @@ export class WsGateway {
       session,
       settings,
       (c, reason) => this.#close(c, CloseCode.TRY_AGAIN_LATER, 'send backlog limit exceeded; reconnect and resume', reason),
+      this.#passFrames,
       session.dialect === 'plain' ? (periodIndex, seq) => dispatcher.periodCells(session, periodIndex, seq) : undefined,
     );
     const clog = log.child({ connectionId: session.id, requestId, restaurantId: session.restaurantId });
@@ -322,6 +319,16 @@ export class WsGateway {
     clearInterval(this.#sweeper);
     log.info({ connections: connections.length }, 'connections closed with 1012');
   }
+}
+
+/** Counters for every pass frame, their label children made once (a pass counts one per socket). */
+function passFrameCounters(metrics: Metrics): PassFrameCounters {
+  const frames = {
+    shared: metrics.fanoutFrames.labels({ compression: 'shared' }),
+    per_socket: metrics.fanoutFrames.labels({ compression: 'per_socket' }),
+    none: metrics.fanoutFrames.labels({ compression: 'none' }),
+  };
+  return { sent: (compression) => frames[compression].inc(), deflated: () => metrics.fanoutDeflates.inc() };
 }
 
 function frameText(data: RawData): string {

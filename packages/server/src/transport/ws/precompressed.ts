@@ -1,0 +1,110 @@
+import type { WebSocket } from 'ws';
+import * as wsModule from 'ws';
+
+/*
+ * The one module that reaches into the `ws` library's internals. Why: ws compresses every message
+ * per socket (in zlib's thread pool, a few at a time), but a fan-out pass sends the same frame to
+ * every subscriber, and without context takeover its compressed bytes are the same for every
+ * socket of one window size. So the hub's frame is deflated once per pass and the result written
+ * to each socket as it is (docs/architecture.md, step 11), which ws has no public call for.
+ *
+ * What it relies on (ws 8; test/precompressed.test.ts fails if an upgrade changes any of it, and
+ * `deflateState` answers "not shareable" when a field is missing, so the server then falls back
+ * to ws's own compression instead of breaking):
+ * - `Sender.frame(data, options)` (ws exports `Sender`): public, static; frames a message.
+ * - `ws._sender`: the socket's Sender. `_state` is 0 while it is not compressing (or reading a
+ *   Blob) and `_queue` holds the messages waiting behind one that is; `sendFrame(list)` writes a
+ *   framed message to the socket, as ws itself does once a message is compressed.
+ * - `ws._extensions['permessage-deflate'].params`: the negotiated parameters,
+ *   `server_no_context_takeover` and `server_max_window_bits`.
+ */
+
+/** Messages shorter than this go out uncompressed (ws's default, and ours for shared frames). */
+export const COMPRESS_THRESHOLD = 1024;
+
+/** The server's permessage-deflate options (ws `WebSocketServer`), with `COMPRESSION` on. */
+export const PER_MESSAGE_DEFLATE = {
+  threshold: COMPRESS_THRESHOLD,
+  // No context kept between messages: bounded memory per connection at 10k connections, and
+  // the same compressed bytes for every socket, so a pass's frame is deflated once.
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+  concurrencyLimit: 4,
+} as const;
+
+/** zlib's default window (and RFC 7692's when `server_max_window_bits` is not negotiated). */
+const DEFAULT_WINDOW_BITS = 15;
+const SENDER_IDLE = 0;
+
+interface SenderInternals {
+  _state?: unknown;
+  _queue?: unknown;
+  sendFrame?: unknown;
+}
+
+interface DeflateInternals {
+  params?: { server_no_context_takeover?: unknown; server_max_window_bits?: unknown } | null;
+}
+
+interface WebSocketInternals {
+  _sender?: SenderInternals | null;
+  _extensions?: Record<string, DeflateInternals | undefined>;
+}
+
+type FrameFn = (data: Buffer, options: Record<string, unknown>) => Buffer[];
+type SendFrameFn = (list: readonly Buffer[], cb?: (error?: Error) => void) => void;
+
+// ws exports `Sender` (ESM and CommonJS alike); its type declarations leave it out.
+const frame = (wsModule as unknown as { Sender?: { frame?: FrameFn } }).Sender?.frame;
+
+/** What a socket can take: nothing compressed, only ws's compression of each message for this socket alone, or a shared frame. */
+export type DeflateState =
+  | { kind: 'none' }
+  | { kind: 'per_socket' }
+  | {
+      kind: 'shared';
+      windowBits: number;
+      /** False while ws is still compressing an earlier message: a frame written now would overtake it. */
+      idle: boolean;
+    };
+
+/** Whether (and with which window) this server-side socket can be sent a frame deflated once for many. */
+export function deflateState(ws: WebSocket): DeflateState {
+  const internals = ws as unknown as WebSocketInternals;
+  const params = internals._extensions?.['permessage-deflate']?.params;
+  if (!params) return { kind: 'none' };
+  const sender = internals._sender;
+  if (
+    params.server_no_context_takeover !== true ||
+    !frame ||
+    !sender ||
+    typeof sender._state !== 'number' ||
+    !Array.isArray(sender._queue) ||
+    typeof sender.sendFrame !== 'function'
+  )
+    return { kind: 'per_socket' };
+  const bits = params.server_max_window_bits;
+  return {
+    kind: 'shared',
+    windowBits: typeof bits === 'number' ? bits : DEFAULT_WINDOW_BITS,
+    idle: sender._state === SENDER_IDLE && sender._queue.length === 0,
+  };
+}
+
+/** A compressed message framed once (text, FIN, RSV1, unmasked), to write to many sockets. */
+export function framePrecompressed(deflated: Buffer): readonly Buffer[] {
+  if (!frame) throw new Error('ws has no Sender.frame');
+  return frame(deflated, { fin: true, rsv1: true, opcode: 1, mask: false, readOnly: true });
+}
+
+/**
+ * Write a framed compressed message. Only when `deflateState` said `shared` and `idle` in this
+ * same turn: then nothing of ws's is waiting to go out before it.
+ */
+export function writePrecompressed(ws: WebSocket, framed: readonly Buffer[]): void {
+  const sender = (ws as unknown as WebSocketInternals)._sender as SenderInternals;
+  (sender.sendFrame as SendFrameFn).call(sender, framed);
+}
+
+/** Bytes a framed message puts on the wire. */
+export const framedBytes = (framed: readonly Buffer[]): number => framed.reduce((n, b) => n + b.length, 0);
