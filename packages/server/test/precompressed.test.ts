@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { type PerMessageDeflateOptions, WebSocketServer } from 'ws';
 import { ChangeBatch, type HubEvent } from '../src/fanout/change-batch.ts';
 import { deflateMessage } from '../src/transport/ws/deflate-message.ts';
-import { type FrameCompression, passFrame, sendPassFrame } from '../src/transport/ws/pass-frame.ts';
+import { type FrameCompression, passFrame, sendOwnMessage, sendPassFrame } from '../src/transport/ws/pass-frame.ts';
 import {
   COMPRESS_THRESHOLD,
   deflateState,
@@ -146,7 +146,25 @@ describe('a pass frame deflated once for many sockets (ws internals)', () => {
     expect(bytes[4]).toBe(size);
   });
 
-  it('sends a frame under 1 KiB uncompressed, with no deflate', async () => {
+  it('compresses a socket’s own large message in one call, keeping no zlib stream on the socket', async () => {
+    const zlibStreamOf = (ws: WebSocket) =>
+      (ws as unknown as { _extensions: Record<string, { _deflate: unknown }> })._extensions['permessage-deflate']?._deflate;
+    const ours = await connect(gateway, true);
+    const theirs = await connect(gateway, true);
+    const big = JSON.stringify({ type: 'SYNC_RESPONSE', payload: Array.from({ length: 40 }, (_, i) => member(i)) });
+    expect(big.length).toBeGreaterThan(COMPRESS_THRESHOLD);
+    sendOwnMessage(ours.server, big);
+    sendOwnMessage(ours.server, '{"type":"ACK"}'); // small: plain, and after the big one
+    theirs.server.send(big); // what ws does on its own: a stream per socket, kept after the message
+    expect(await received(ours, 2)).toEqual([big, '{"type":"ACK"}']);
+    expect(await received(theirs, 1)).toEqual([big]);
+    expect(ours.wire.dataFrames.map((f) => f.rsv1)).toEqual([true, false]);
+    expect(ours.wire.dataFrames[0]?.payloadBytes).toBeLessThan(big.length / 3);
+    expect(zlibStreamOf(ours.server)).toBeNull();
+    expect(zlibStreamOf(theirs.server)).not.toBeNull();
+  });
+
+  it('sends a pass frame under 256 bytes uncompressed, with no deflate', async () => {
     const peer = await connect(gateway, true);
     const batch = batchOf(100, 1);
     const c = counters();

@@ -181,7 +181,7 @@ export const SETTINGS_TABLE = {
   compression: bool(
     'COMPRESSION',
     true,
-    "negotiate permessage-deflate (frames of 1 KiB and more are compressed; a fan-out pass's frame once for all subscribers)",
+    "negotiate permessage-deflate (a connection's own messages of 1 KiB and more are compressed; a fan-out pass's frame from 256 bytes, once for all subscribers)",
   ),
   dbPoolSize: int('DB_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process'),
   feedPollIntervalMs: int(

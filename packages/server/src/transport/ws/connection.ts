@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import type { Replier, Session } from '../../dispatch/session.ts';
 import { type ChangeBatch, ChangeGate, eventText, type HubEvent } from '../../fanout/change-batch.ts';
 import { TokenBucket } from '../../limits/token-bucket.ts';
-import { type PassFrameCounters, passFrame, sendPassFrame } from './pass-frame.ts';
+import { type PassFrameCounters, passFrame, sendOwnMessage, sendPassFrame } from './pass-frame.ts';
 
 export interface ConnectionLimits {
   maxBacklogBytes: number;
@@ -223,8 +223,8 @@ export class Connection implements Replier {
     this.#queue = [];
     this.#queuedBytes = 0;
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.info.dialect === 'plain') for (const text of queue) this.ws.send(text);
-    else this.ws.send(queue.length === 1 ? (queue[0] as string) : `[${queue.join(',')}]`);
+    if (this.info.dialect === 'plain') for (const text of queue) sendOwnMessage(this.ws, text);
+    else sendOwnMessage(this.ws, queue.length === 1 ? (queue[0] as string) : `[${queue.join(',')}]`);
   }
 
   /** Mark closed: nothing more is queued or sent. */

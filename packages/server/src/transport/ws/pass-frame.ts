@@ -2,12 +2,19 @@ import type { Dialect } from '@staff-sync/protocol';
 import type { WebSocket } from 'ws';
 import type { ChangeBatch } from '../../fanout/change-batch.ts';
 import { deflateMessage } from './deflate-message.ts';
-import { COMPRESS_THRESHOLD, deflateState, framedBytes, framePrecompressed, writePrecompressed } from './precompressed.ts';
+import {
+  COMPRESS_THRESHOLD,
+  deflateState,
+  framedBytes,
+  framePrecompressed,
+  PASS_COMPRESS_THRESHOLD,
+  writePrecompressed,
+} from './precompressed.ts';
 
 /**
  * How a pass's frame went to one socket: deflated once for the whole pass (`shared`), compressed
  * by ws for this socket alone (`per_socket`: the socket was still compressing an earlier message,
- * or agreed to context takeover), or uncompressed (`none`: no permessage-deflate, or under 1 KiB).
+ * or agreed to context takeover), or uncompressed (`none`: no permessage-deflate, or under 256 bytes).
  */
 export type FrameCompression = 'shared' | 'per_socket' | 'none';
 
@@ -30,7 +37,7 @@ export type PassFrame =
  */
 export function passFrame(ws: WebSocket, batch: ChangeBatch, dialect: Dialect, counters: PassFrameCounters): PassFrame {
   const frame = batch.frame(dialect);
-  const state = frame.length < COMPRESS_THRESHOLD ? undefined : deflateState(ws);
+  const state = frame.length < PASS_COMPRESS_THRESHOLD ? undefined : deflateState(ws);
   if (state === undefined || state.kind === 'none') return { compression: 'none', frame, bytes: frame.length };
   // Behind a message ws is still compressing, the frame queues in ws (in order) and ws compresses it.
   if (state.kind === 'per_socket' || !state.idle) return { compression: 'per_socket', frame, bytes: frame.length };
@@ -45,4 +52,18 @@ export function sendPassFrame(ws: WebSocket, out: PassFrame, counters: PassFrame
   if (out.compression === 'shared') writePrecompressed(ws, out.framed);
   else ws.send(out.frame, { binary: false, compress: out.compression === 'per_socket' });
   counters.sent(out.compression);
+}
+
+/**
+ * One message of this socket's own (answers, events queued for it alone). A message of 1 KiB or
+ * more is deflated here, in one call that keeps no zlib stream, and written as it is; ws would
+ * compress it on a stream of this socket's own and keep that stream (about 245 KiB) until the
+ * socket closes, which at 10,000 connections is gigabytes. Where that cannot be done (context
+ * takeover agreed, or ws still busy with an earlier message), ws compresses it as before.
+ */
+export function sendOwnMessage(ws: WebSocket, text: string): void {
+  const data = Buffer.from(text);
+  const state = data.length < COMPRESS_THRESHOLD ? undefined : deflateState(ws);
+  if (state?.kind === 'shared' && state.idle) writePrecompressed(ws, framePrecompressed(deflateMessage(data, state.windowBits)));
+  else ws.send(data, { binary: false, compress: state !== undefined && state.kind !== 'none' });
 }

@@ -19,8 +19,14 @@ import * as wsModule from 'ws';
  *   `server_no_context_takeover` and `server_max_window_bits`.
  */
 
-/** Messages shorter than this go out uncompressed (ws's default, and ours for shared frames). */
+/** Messages of a socket's own shorter than this go out uncompressed (ws's default). */
 export const COMPRESS_THRESHOLD = 1024;
+/**
+ * A fan-out pass's frame is compressed from this size on: it is deflated once for every socket,
+ * so its cost does not grow with them, and a pass of two or more compact updates already
+ * deflates to well under their plain size (docs/protocol.md, "Compression").
+ */
+export const PASS_COMPRESS_THRESHOLD = 256;
 
 /** The server's permessage-deflate options (ws `WebSocketServer`), with `COMPRESSION` on. */
 export const PER_MESSAGE_DEFLATE = {
