@@ -213,7 +213,8 @@ describe('client core against the real server', () => {
     let dropped: { seq?: number } | undefined;
     const lossy = editedWebSocket((messages) =>
       messages.filter((m) => {
-        if (dropped || m.type !== 'STAFF_UPDATE') return true;
+        // staff-sync.v2: an update travels as a STAFF_PATCHES row (seq on the message: its last).
+        if (dropped || (m.type !== 'STAFF_UPDATE' && m.type !== 'STAFF_PATCHES')) return true;
         dropped = m; // lose exactly one change event on the way
         return false;
       }),

@@ -119,10 +119,10 @@ export const SETTINGS_TABLE = {
   ),
   groupCommitMax: int(
     'GROUP_COMMIT_MAX',
-    1,
+    64,
     1,
     10_000,
-    'most mutations of one restaurant committed in one transaction when they arrive while its last one is in flight (1, the default: one transaction each; see docs/architecture.md, Group commit)',
+    "most mutations committed in one transaction when they arrive while one is in flight (1: one transaction each, and a connection's mutations one at a time; see docs/architecture.md, Group commit)",
   ),
   maxPendingMessages: int(
     'MAX_PENDING_MESSAGES',
