@@ -10,6 +10,7 @@
 //   node bench/run.ts --db postgres --shape many --restaurants 2000 --screens 5 --rate 1000 --members 5 ...
 //     (the SaaS shape: bench/many-restaurants.ts, signed-in screens of many restaurants)
 import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServerProcess } from '@staff-sync/test-support/server-process';
@@ -42,6 +43,8 @@ const { values: opts } = parseArgs({
     screens: { type: 'string', default: '5' },
     spread: { type: 'string', default: 'round-robin' },
     users: { type: 'string', default: 'screen' },
+    // Another checkout to run the server from (a "before" in a before/after pair), e.g. a git worktree.
+    'server-dir': { type: 'string' },
   },
 });
 
@@ -75,7 +78,8 @@ async function main(): Promise<void> {
     target = { wsUrl: cluster.wsUrl, pids: cluster.replicas.map((r) => r.process.pid as number), stop: () => cluster.stop() };
   } else {
     const database = opts.db === 'postgres' ? await createTestDatabase('bench') : undefined;
-    const server = await startServerProcess({ env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}) } });
+    const cli = opts['server-dir'] ? resolvePath(opts['server-dir'], 'packages/server/src/cli.ts') : undefined;
+    const server = await startServerProcess({ cli, env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}) } });
     target = {
       wsUrl: server.wsUrl,
       httpUrl: server.url,

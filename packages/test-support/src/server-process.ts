@@ -38,12 +38,14 @@ export interface ServerProcessOptions {
   port?: number;
   /** Further arguments after `serve` (`--sample`, `--check`). */
   args?: string[];
+  /** Another checkout's CLI to run (a benchmark's "before"), instead of this one's. */
+  cli?: string;
 }
 
 /** Start `staff-sync serve` as its own process and wait until it listens. */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'staff-sync-test-'));
-  const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', ...(options.args ?? [])], {
     env: {
       ...process.env,
       PORT: String(options.port ?? 0),
