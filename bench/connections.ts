@@ -1,7 +1,12 @@
 // How many concurrent WebSocket clients one server process holds, and its memory at that count:
 // opens --connections clients (each synced, as a real screen is), checks that every one still
 // receives a change, and reports the server's RSS before and after.
-//   node bench/connections.ts --connections 10000 [--db pglite|postgres]
+//   node bench/connections.ts --connections 10000 [--db pglite|postgres] [--members 50]
+//     [--compression [--compress-all]]
+// --members M creates M members first, so that each screen's sync answer is a real roster (over
+// 1 KiB, so compressed where permessage-deflate is on). --compress-all makes every client compress
+// every message it sends, as browsers do (ws clients compress from 1 KiB only), so that the
+// server inflates something from every socket.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startServerProcess } from '@staff-sync/test-support/server-process';
@@ -14,6 +19,8 @@ const { values: opts } = parseArgs({
     db: { type: 'string', default: 'pglite' },
     concurrency: { type: 'string', default: '250' },
     compression: { type: 'boolean', default: false },
+    'compress-all': { type: 'boolean', default: false },
+    members: { type: 'string', default: '0' },
   },
 });
 const N = Number(opts.connections);
@@ -30,12 +37,14 @@ async function main(): Promise<void> {
   const received = new Set<WebSocket>();
   let sequence = 0;
   try {
+    await createMembers(server.wsUrl, Number(opts.members));
     await new Promise((r) => setTimeout(r, 1000));
     const idleRss = rssMiB(pid);
+    const perMessageDeflate = opts.compression ? (opts['compress-all'] ? { threshold: 0 } : true) : false;
     const started = performance.now();
     for (let i = 0; i < N; i += Number(opts.concurrency)) {
       const batch = Array.from({ length: Math.min(Number(opts.concurrency), N - i) }, () => {
-        const ws = new WebSocket(server.wsUrl, 'staff-sync.v1', { perMessageDeflate: opts.compression });
+        const ws = new WebSocket(server.wsUrl, 'staff-sync.v1', { perMessageDeflate });
         ws.on('message', (data) => {
           if (data.toString().includes('"type":"STAFF_CREATE"')) received.add(ws);
         });
@@ -79,6 +88,8 @@ async function main(): Promise<void> {
       db: opts.db,
       connections: N,
       compression: opts.compression,
+      compressAll: opts['compress-all'],
+      members: Number(opts.members),
       openSeconds: Number(openSeconds.toFixed(1)),
       serverActiveConnections: health.active_connections,
       serverRssIdleMiB: Number(idleRss.toFixed(0)),
@@ -93,6 +104,36 @@ async function main(): Promise<void> {
     await server.stop();
     await database?.drop();
   }
+}
+
+/** M members, created one after another by one client, each ACKed before the next. */
+async function createMembers(url: string, count: number): Promise<void> {
+  if (count === 0) return;
+  const ws = new WebSocket(url, 'staff-sync.v1');
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  for (let n = 1; n <= count; n++) {
+    const acked = new Promise<void>((resolve) => {
+      const onMessage = (data: Buffer) => {
+        if (data.toString().includes(`"sequenceNumber":${n},`) && data.toString().includes('"ACK"')) {
+          ws.off('message', onMessage);
+          resolve();
+        }
+      };
+      ws.on('message', onMessage);
+    });
+    const payload = { name: `メンバー ${n}`, position: 'ホール', department: 'サービス', status: 'パート' };
+    ws.send(
+      JSON.stringify({
+        type: 'STAFF_CREATE',
+        payload,
+        timestamp: new Date().toISOString(),
+        clientId: 'setup',
+        sequenceNumber: n,
+      }),
+    );
+    await acked;
+  }
+  ws.close();
 }
 
 main().catch((error) => {

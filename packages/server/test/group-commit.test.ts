@@ -1,6 +1,8 @@
 import { envelope, type MutationMessage } from '@staff-sync/protocol';
 import { availableDrivers } from '@staff-sync/test-support/drivers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMutation, combineApplies } from '../src/engine/apply-mutation.ts';
+import { GroupCommit } from '../src/engine/group-commit.ts';
 import type { SyncEngine } from '../src/engine/sync-engine.ts';
 import type { Metrics } from '../src/metrics.ts';
 import type { Db } from '../src/storage/db.ts';
@@ -100,6 +102,41 @@ for (const driver of await availableDrivers()) {
       const after = await groups();
       expect(after.sum - before.sum).toBe(30);
       expect(after.count - before.count).toBeLessThan(30);
+    });
+
+    it('runs a group of plain staff mutations as one statement, each with its own outcome', async () => {
+      // The engine's group commit over a database that counts the statements sent in transactions.
+      const inTransactions: string[] = [];
+      const counting: Db = {
+        ...db,
+        transaction: (fn, isolation) =>
+          db.transaction(
+            (tx) =>
+              fn({
+                ...tx,
+                query: (text, params) => {
+                  inTransactions.push(text);
+                  return tx.query(text, params);
+                },
+              }),
+            isolation,
+          ),
+      };
+      const groups = new GroupCommit(counting, { maxBatch: 64, combine: combineApplies });
+      const ctx = { restaurantId: 'r-batch', strategy: 'merge' as const };
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          applyMutation(
+            groups.for(ctx.restaurantId),
+            ctx,
+            message('STAFF_CREATE', { name: `b${i}`, position: 'Chef' }, 'c-batch') as never,
+          ),
+        ),
+      );
+      // The first ran alone (nothing was in flight); the other eleven as one statement.
+      expect(inTransactions).toEqual(['select staff_sync_apply_batch($1::text::jsonb) as outcomes']);
+      const seqs = outcomes.map((o) => (o.type === 'ACK' ? o.payload.seq : Number.NaN));
+      expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => (seqs[0] as number) + i));
     });
 
     it('deduplicates exactly inside a group: a repeat gets the first outcome, a reuse is refused', async () => {

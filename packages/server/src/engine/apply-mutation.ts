@@ -31,6 +31,30 @@ export type StoredOutcome =
   | { type: 'ERROR'; code: ErrorCode; message: string; fields?: Record<string, string>; duplicate?: true }
   | { type: 'REUSED' };
 
+const APPLY = 'staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11)';
+/** One staff mutation (without a change stamp): the statement group commit may run many of at once. */
+const APPLY_STATEMENT = `select ${APPLY} as outcome`;
+
+/**
+ * A group of plain staff applies as ONE statement (`staff_sync_apply_batch`, migration 010): the
+ * calls run in order in the group's transaction, and each statement gets its own outcome back as
+ * the row it would have had. Undefined when the group holds anything else.
+ */
+export function combineApplies(group: readonly { text: string; params: readonly unknown[] | undefined }[]) {
+  if (!group.every((s) => s.text === APPLY_STATEMENT)) return undefined;
+  return {
+    text: 'select staff_sync_apply_batch($1::text::jsonb) as outcomes',
+    params: [JSON.stringify(group.map((s) => s.params))],
+    split(rows: readonly Record<string, unknown>[]): Record<string, unknown>[][] {
+      const raw = rows[0]?.outcomes;
+      const outcomes = (typeof raw === 'string' ? JSON.parse(raw) : raw) as unknown[];
+      if (!Array.isArray(outcomes) || outcomes.length !== group.length)
+        throw new Error('staff_sync_apply_batch answered the wrong number of outcomes');
+      return outcomes.map((outcome) => [{ outcome }]);
+    },
+  };
+}
+
 /**
  * Apply one validated staff mutation as one transaction (docs/architecture.md, "A mutation"), in one round trip:
  * `staff_sync_apply` claims its (client, sequenceNumber), locks the member, decides by version and
@@ -76,14 +100,13 @@ export async function applyMutation(
     // the suggestion is the server's (engine/assisted/).
     ctx.strategy === 'assisted' ? 'merge' : ctx.strategy,
   ];
-  const apply = 'staff_sync_apply_as($1, $2, $3, $4, $5, $6, $7, $8::uuid, $9::text::jsonb, $10::integer, $11)';
   const outcome = ctx.stamp
     ? await callApply<StoredOutcome>(
         db,
-        `select staff_sync_stamp(${apply}, $3, $4, $5, $12, $13::timestamptz, $14::text::jsonb) as outcome`,
+        `select staff_sync_stamp(${APPLY}, $3, $4, $5, $12, $13::timestamptz, $14::text::jsonb) as outcome`,
         [...params, ...stampParams(ctx.stamp)],
       )
-    : await callApply<StoredOutcome>(db, `select ${apply} as outcome`, params);
+    : await callApply<StoredOutcome>(db, APPLY_STATEMENT, params);
   return toProtocol(outcome, sequenceNumber, kind === 'create' ? {} : (changes as StaffChanges), ctx.strategy);
 }
 

@@ -8,9 +8,18 @@ interface Statement {
   reject(error: unknown): void;
 }
 
+/** Several statements of a group as one, and each one's rows from that one's. */
+interface CombinedStatement {
+  text: string;
+  params: readonly unknown[];
+  split(rows: Row[]): Row[][];
+}
+
 export interface GroupCommitOptions {
   /** Most statements in one transaction; 1 turns grouping off. */
   maxBatch: number;
+  /** A group's statements as one statement, when they can be (else undefined: they are pipelined). */
+  combine?: (group: readonly { text: string; params: readonly unknown[] | undefined }[]) => CombinedStatement | undefined;
   /** Hears the size of every group that is run (a metric). */
   onGroup?: (size: number) => void;
 }
@@ -86,8 +95,11 @@ export class GroupCommit {
    */
   async #commit(group: Statement[]): Promise<void> {
     let results: Row[][];
+    const combined = this.#options.combine?.(group);
     try {
-      results = await this.#db.transaction((tx) => Promise.all(group.map((s) => tx.query(s.text, s.params))));
+      results = combined
+        ? combined.split(await this.#db.transaction((tx) => tx.query(combined.text, combined.params)))
+        : await this.#db.transaction((tx) => Promise.all(group.map((s) => tx.query(s.text, s.params))));
     } catch {
       for (const statement of group)
         await this.#db.query(statement.text, statement.params).then(statement.resolve, statement.reject);

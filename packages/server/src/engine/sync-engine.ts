@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { readScheduleSnapshot } from '../storage/schedule-queries.ts';
 import { readSnapshot } from '../storage/staff-queries.ts';
+import { combineApplies } from './apply-mutation.ts';
 import type { AssistedResolution } from './assisted/assisted-resolution.ts';
 import { toChangeEvent } from './change-event.ts';
 import { readChangesSince } from './changes.ts';
@@ -78,6 +79,7 @@ export class SyncEngine {
     this.#settings = settings;
     this.#groups = new GroupCommit(db, {
       maxBatch: settings.groupCommitMax,
+      combine: combineApplies,
       onGroup: (size) => metrics.commitGroupSize.observe(size),
     });
     this.#metrics = metrics;
