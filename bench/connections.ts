@@ -112,16 +112,17 @@ async function createMembers(url: string, count: number): Promise<void> {
   const ws = new WebSocket(url, 'staff-sync.v1');
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   for (let n = 1; n <= count; n++) {
-    const acked = new Promise<void>((resolve) => {
+    const acked = new Promise<void>((resolve, reject) => {
       const onMessage = (data: Buffer) => {
-        if (data.toString().includes(`"sequenceNumber":${n},`) && data.toString().includes('"ACK"')) {
-          ws.off('message', onMessage);
-          resolve();
-        }
+        const text = data.toString();
+        if (!text.includes(`"sequenceNumber":${n},`)) return;
+        ws.off('message', onMessage);
+        if (text.includes('"ACK"')) resolve();
+        else reject(new Error(`member ${n} was not created: ${text.slice(0, 300)}`));
       };
       ws.on('message', onMessage);
     });
-    const payload = { name: `メンバー ${n}`, position: 'ホール', department: 'サービス', status: 'パート' };
+    const payload = { name: `メンバー ${n}`, position: 'ホール', department: 'ホール', status: 'パート' };
     ws.send(
       JSON.stringify({
         type: 'STAFF_CREATE',

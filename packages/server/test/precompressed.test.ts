@@ -10,6 +10,7 @@ import {
   deflateState,
   framePrecompressed,
   PER_MESSAGE_DEFLATE,
+  releaseInflater,
   writePrecompressed,
 } from '../src/transport/ws/precompressed.ts';
 
@@ -162,6 +163,25 @@ describe('a pass frame deflated once for many sockets (ws internals)', () => {
     expect(ours.wire.dataFrames[0]?.payloadBytes).toBeLessThan(big.length / 3);
     expect(zlibStreamOf(ours.server)).toBeNull();
     expect(zlibStreamOf(theirs.server)).not.toBeNull();
+  });
+
+  it('drops the inflate stream after each message from a client that compresses everything, and still reads the next', async () => {
+    const inflaterOf = (ws: WebSocket) =>
+      (ws as unknown as { _extensions: Record<string, { _inflate: unknown }> })._extensions['permessage-deflate']?._inflate;
+    const peer = await connect(gateway, { threshold: 0 }); // as browsers do: every message compressed
+    const got: string[] = [];
+    const kept: unknown[] = [];
+    peer.server.on('message', (data) => {
+      kept.push(inflaterOf(peer.server));
+      releaseInflater(peer.server);
+      got.push(String(data));
+    });
+    const messages = ['{"type":"PING"}', JSON.stringify({ type: 'SYNC_REQUEST', payload: { big: 'x'.repeat(5000) } }), '{"n":3}'];
+    for (const m of messages) peer.client.send(m);
+    for (let i = 0; i < 500 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(messages);
+    expect(kept.every((inflater) => inflater)).toBe(true); // ws had made one for each message
+    expect(inflaterOf(peer.server)).toBeNull(); // and none is kept between messages
   });
 
   it('sends a pass frame under 256 bytes uncompressed, with no deflate', async () => {

@@ -17,7 +17,7 @@ import { requestIdOf } from '../request-id.ts';
 import { type CloseReason, Connection, type ConnectionLimits } from './connection.ts';
 import { type HeartbeatSettings, heartbeatVerdict, sweepEvery } from './heartbeat.ts';
 import type { PassFrameCounters } from './pass-frame.ts';
-import { PER_MESSAGE_DEFLATE } from './precompressed.ts';
+import { PER_MESSAGE_DEFLATE, releaseInflater } from './precompressed.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { isTeardownError } from './teardown.ts';
 
@@ -136,7 +136,10 @@ export class WsGateway {
     metrics.connectionsOpened.inc({ dialect: session.dialect });
     clog.debug('connected');
 
-    ws.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      releaseInflater(ws);
+      this.#onMessage(connection, data, isBinary);
+    });
     ws.on('pong', () => {
       connection.lastSeenAt = Date.now();
       connection.pingSentAt = undefined;
