@@ -138,3 +138,28 @@ export async function closeModal(page: Page): Promise<void> {
   await page.getByTestId('modal-close').click();
   await page.getByTestId('staff-form').waitFor({ state: 'detached' });
 }
+
+/**
+ * Every toast text the page shows from now on, however briefly: a toast dismisses itself after a
+ * few seconds, so counting the ones on screen at the end of a slow test says nothing about how
+ * many were shown. Read with {@link toastsShown}.
+ */
+export async function recordToasts(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const shown: string[] = [];
+    (window as unknown as { __toastsShown: string[] }).__toastsShown = shown;
+    new MutationObserver((records) => {
+      for (const record of records)
+        for (const node of record.addedNodes) {
+          if (!(node instanceof HTMLElement)) continue;
+          const toasts = node.matches('[data-testid="toast"]') ? [node] : [...node.querySelectorAll('[data-testid="toast"]')];
+          for (const toast of toasts) shown.push(toast.textContent ?? '');
+        }
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  });
+}
+
+/** The texts of the toasts shown since {@link recordToasts}, in order. */
+export function toastsShown(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __toastsShown: string[] }).__toastsShown);
+}
