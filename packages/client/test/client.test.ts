@@ -229,6 +229,9 @@ describe('client core against the real server', () => {
     if (created.type !== 'ACK') throw new Error(JSON.stringify(created));
     await snapshotWhere(a, (s) => s.seq === created.payload.seq);
     await writer.request('STAFF_UPDATE', { staffId: created.payload.staffId, changes: { position: 'lost on the way' } });
+    // The second update goes only once the first has been dropped: sent earlier, the two could
+    // share one fan-out pass (one STAFF_PATCHES message) and be lost together, leaving no gap to see.
+    await until(() => dropped !== undefined, 10_000, 'the first update to be dropped');
     const last = await writer.request('STAFF_UPDATE', { staffId: created.payload.staffId, changes: { name: 'After the gap' } });
     if (last.type !== 'ACK') throw new Error(JSON.stringify(last));
     const after = await snapshotWhere(a, (s) => s.seq === last.payload.seq);
