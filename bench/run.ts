@@ -17,7 +17,7 @@ import { startServerProcess } from '@staff-sync/test-support/server-process';
 import { createTestDatabase } from '@staff-sync/test-support/services';
 import { startCluster } from '../packages/server/test/support/cluster.ts';
 import { MANY_ENV, manyRow, runMany } from './lib/many-shape.ts';
-import { sampleServerMemory } from './server-memory.ts';
+import { sampleServerMetrics } from './server-metrics.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,6 +45,8 @@ const { values: opts } = parseArgs({
     users: { type: 'string', default: 'screen' },
     // Another checkout to run the server from (a "before" in a before/after pair), e.g. a git worktree.
     'server-dir': { type: 'string' },
+    // Node's options for the server process, e.g. --node-flags=--liftoff-only (space-separated).
+    'node-flags': { type: 'string' },
   },
 });
 
@@ -79,7 +81,12 @@ async function main(): Promise<void> {
   } else {
     const database = opts.db === 'postgres' ? await createTestDatabase('bench') : undefined;
     const cli = opts['server-dir'] ? resolvePath(opts['server-dir'], 'packages/server/src/cli.ts') : undefined;
-    const server = await startServerProcess({ cli, env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}) } });
+    const nodeArgs = opts['node-flags']?.split(' ').filter(Boolean);
+    const server = await startServerProcess({
+      cli,
+      nodeArgs,
+      env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}) },
+    });
     target = {
       wsUrl: server.wsUrl,
       httpUrl: server.url,
@@ -90,8 +97,8 @@ async function main(): Promise<void> {
       },
     };
   }
-  // One server: its memory over the run, from /metrics (what grows, not only the peak).
-  const memory = target.httpUrl ? sampleServerMemory(target.httpUrl) : undefined;
+  // One server: its memory, event-loop delay and GC over the run, from /metrics.
+  const memory = target.httpUrl ? sampleServerMetrics(target.httpUrl) : undefined;
   try {
     if (many) {
       const result = await runMany(
@@ -99,8 +106,8 @@ async function main(): Promise<void> {
         target.wsUrl,
         target.pids,
       );
-      const serverMemory = memory?.stop();
-      process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMemory }, null, 2)}\n`);
+      const serverMetrics = memory?.stop();
+      process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMetrics }, null, 2)}\n`);
       process.stdout.write(manyRow(result, `${opts.db}${viaNginx ? ` x${replicas} via nginx` : ''}`));
       return;
     }
@@ -136,8 +143,8 @@ async function main(): Promise<void> {
       child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`load tool exited with ${code}`))));
     });
     const result = JSON.parse(output.trim().split('\n').at(-1)!);
-    const serverMemory = memory?.stop();
-    process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMemory }, null, 2)}\n`);
+    const serverMetrics = memory?.stop();
+    process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMetrics }, null, 2)}\n`);
     const r = result;
     const server = r.server
       ? ` | ${r.server.cpuPct}% | ${r.server.writeSyscallsPerSecond} | ${(r.server.bytesWrittenPerSecond / 1048576).toFixed(1)} MiB`

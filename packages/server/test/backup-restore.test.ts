@@ -1,13 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { waitFor } from '@staff-sync/test-support/delivery';
 import { availableDrivers, serverOn } from '@staff-sync/test-support/drivers';
+import { newPgliteDir } from '@staff-sync/test-support/pglite-template';
 import { ResilientClient } from '@staff-sync/test-support/resilient-client';
-import { type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
+import { runCli, type ServerProcess, startServerProcess } from '@staff-sync/test-support/server-process';
 import { createTestDatabase } from '@staff-sync/test-support/services';
 import { TestClient } from '@staff-sync/test-support/ws-client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,17 +16,10 @@ import { restoreBackup, restoreFromFile } from '../src/ops/restore.ts';
 import { openPgliteDb } from '../src/storage/pglite-db.ts';
 import { openPostgresDb } from '../src/storage/postgres-db.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const drivers = await availableDrivers();
 const CHECK_OPTIONS = { changelogRetentionHours: 168, dedupeRetentionHours: 720 };
 
-function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env, 120_000);
 
 /** Every table of the backup, row by row, as the database renders it. */
 async function contents(query: (text: string) => Promise<unknown[]>): Promise<Record<string, string[]>> {
@@ -85,7 +77,7 @@ describe.each(drivers)('backup and restore on %s', (driver) => {
     if (target) cleanups.push(() => target.drop());
     const targetEnv: Record<string, string> = target
       ? { DATABASE_URL: target.url }
-      : { DATA_DIR: mkdtempSync(join(tmpdir(), 'staff-sync-restored-')) };
+      : { DATA_DIR: await newPgliteDir('staff-sync-restored-') };
     const restore = cli(['restore', file], targetEnv);
     expect(restore.stderr).toBe('');
     expect(restore.status).toBe(0);

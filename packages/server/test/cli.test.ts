@@ -1,18 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '@staff-sync/test-support/server-process';
 import { describe, expect, it } from 'vitest';
 import { type ConfigError, loadConfig } from '../src/config/load.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env, 60_000);
 
 describe('configuration', () => {
   it('has sensible defaults', () => {

@@ -1,24 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { newPgliteDir } from '@staff-sync/test-support/pglite-template';
+import { runCli } from '@staff-sync/test-support/server-process';
 import { describe, expect, it } from 'vitest';
 import { openPgliteDb } from '../src/storage/pglite-db.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const run = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env, 240_000);
 
 describe('import-schedule and export-schedule', () => {
   it("adopt the app's schedule documents into cells, once, and give them back in the app's shape", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'staff-sync-schedule-cli-'));
-    const env = { DATA_DIR: join(dir, 'data') };
+    const env = { DATA_DIR: await newPgliteDir('staff-sync-schedule-cli-data-') };
     expect(run(['migrate'], env).status).toBe(0);
 
     // The app's data as it stands before staff-sync: members, a schedule document without a

@@ -1,4 +1,4 @@
-import { openDatabase } from '@staff-sync/server';
+import { type Db, openDatabase } from '@staff-sync/server';
 import postgres from 'postgres';
 import { type ServerProcess, type ServerProcessOptions, startServerProcess } from './server-process.ts';
 import { createTestDatabase, postgresAvailable } from './services.ts';
@@ -16,7 +16,10 @@ export interface DriverServer {
   databaseUrl: string | undefined;
   /** Start (again) a server on the same database, e.g. after a restart. */
   start(env?: Record<string, string>): Promise<ServerProcess>;
-  /** Run SQL against the database. On PGlite the server must be stopped (one process per folder). */
+  /**
+   * Run SQL against the database. On PGlite the server must be stopped (one process per folder);
+   * the folder stays open here until `start` or `cleanup`.
+   */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   cleanup(): Promise<void>;
 }
@@ -26,11 +29,20 @@ export async function serverOn(driver: Driver, label: string, options: ServerPro
   const database = driver === 'postgres' ? await createTestDatabase(label) : undefined;
   const baseEnv = { ...(options.env ?? {}), ...(database ? { DATABASE_URL: database.url } : {}) };
   let sql: postgres.Sql | undefined;
+  // PGlite opened here while the server is stopped, kept for the next query (an opening takes a
+  // second or more) and closed before a server starts on the folder again.
+  let local: Db | undefined;
+  const closeLocal = async () => {
+    const db = local;
+    local = undefined;
+    await db?.close();
+  };
   const self: DriverServer = {
     driver,
     databaseUrl: database?.url,
     server: undefined as unknown as ServerProcess,
     async start(env = {}) {
+      await closeLocal();
       self.server = await startServerProcess({
         ...options,
         env: { ...baseEnv, ...env },
@@ -43,14 +55,11 @@ export async function serverOn(driver: Driver, label: string, options: ServerPro
         sql ??= postgres(database.url, { max: 2, onnotice: () => {} });
         return (await sql.unsafe(text, params as never[])) as unknown as T[];
       }
-      const db = await openDatabase({ databaseUrl: undefined, dataDir: self.server.dataDir });
-      try {
-        return (await db.query(text, params)) as T[];
-      } finally {
-        await db.close();
-      }
+      local ??= await openDatabase({ databaseUrl: undefined, dataDir: self.server.dataDir });
+      return (await local.query(text, params)) as T[];
     },
     async cleanup() {
+      await closeLocal();
       await self.server?.stop();
       await sql?.end({ timeout: 1 });
       await database?.drop();

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newPgliteDir } from './pglite-template.ts';
 
 // A plain path: Vite rewrites `new URL(…, import.meta.url)` into an asset URL in DOM-environment tests.
 const CLI = join(import.meta.dirname, '../../server/src/cli.ts');
@@ -40,22 +41,49 @@ export interface ServerProcessOptions {
   args?: string[];
   /** Another checkout's CLI to run (a benchmark's "before"), instead of this one's. */
   cli?: string;
+  /** Node's own options before the script (default: `TEST_NODE_ARGS` under Vitest, none elsewhere). */
+  nodeArgs?: string[];
+}
+
+/**
+ * Node options for the servers and CLI commands a test starts: PGlite's WebAssembly on V8's
+ * baseline compiler only. By default V8 also recompiles PGlite's hot functions with its optimizing
+ * compiler, in background threads: a process that lives a few seconds (every test server, every
+ * CLI command) spends about 2 s of CPU on that, half again its memory, and waits for it at exit,
+ * on a two-core machine that runs two test files at once. What runs is the same program; only its
+ * speed differs. Benchmarks (not under Vitest) run servers as `npm start` does, without it.
+ */
+export const TEST_NODE_ARGS: readonly string[] = process.env.VITEST ? ['--liftoff-only'] : [];
+
+/** Run a `staff-sync` CLI command to its end (quiet logs unless `env` says otherwise). */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) {
+  return spawnSync(process.execPath, [...TEST_NODE_ARGS, CLI, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
 }
 
 /** Start `staff-sync serve` as its own process and wait until it listens. */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'staff-sync-test-'));
-  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', ...(options.args ?? [])], {
-    env: {
-      ...process.env,
-      PORT: String(options.port ?? 0),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      ...options.env,
+  // On the embedded database, a copy of an initialized empty one (./pglite-template.ts).
+  const embedded = !(options.env?.DATABASE_URL ?? process.env.DATABASE_URL);
+  const dataDir = options.dataDir ?? (embedded ? await newPgliteDir() : mkdtempSync(join(tmpdir(), 'staff-sync-test-')));
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? TEST_NODE_ARGS), options.cli ?? CLI, 'serve', ...(options.args ?? [])],
+    {
+      env: {
+        ...process.env,
+        PORT: String(options.port ?? 0),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   running.add(child);
   let output = '';
   const exited = new Promise<number | null>((resolve) =>
