@@ -10,6 +10,7 @@
 //   node bench/run.ts --db postgres --shape many --restaurants 2000 --screens 5 --rate 1000 --members 5 ...
 //     (the SaaS shape: bench/many-restaurants.ts, signed-in screens of many restaurants)
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,6 +48,8 @@ const { values: opts } = parseArgs({
     'server-dir': { type: 'string' },
     // Node's options for the server process, e.g. --node-flags=--liftoff-only (space-separated).
     'node-flags': { type: 'string' },
+    // Write the server's stdout and stderr to this file when the run ends (e.g. with --trace-gc).
+    'server-output': { type: 'string' },
   },
 });
 
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
       pids: [server.process.pid as number],
       stop: async () => {
         await server.stop();
+        if (opts['server-output']) writeFileSync(opts['server-output'], server.output());
         await database?.drop();
       },
     };

@@ -2,7 +2,8 @@
 // memory, where PGlite's WebAssembly memory and Buffers live, and the bytes owed to WebSocket
 // clients), so that a run shows what grows and not only the peak; the server's event-loop delay
 // in each interval (prom-client resets its histogram at every scrape); and its garbage
-// collection over the run (pauses by kind, from the cumulative `nodejs_gc_duration_seconds`).
+// collection over the run (pauses by kind, from the cumulative `nodejs_gc_duration_seconds`); and
+// the server's own time per STAFF_UPDATE, received to its change event sent (the share over 20-250 ms).
 
 const MEMORY = {
   rss: 'process_resident_memory_bytes',
@@ -56,6 +57,34 @@ function gcOf(lines: string[]): Gc {
   return gc;
 }
 
+/** `websocket_message_duration_seconds{type="STAFF_UPDATE"}`: its count and cumulative bucket counts (by `le`). */
+function updateDurationsOf(lines: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of lines) {
+    if (!line.startsWith('websocket_message_duration_seconds') || !line.includes('type="STAFF_UPDATE"')) continue;
+    const n = Number(line.split(' ').at(-1));
+    if (line.startsWith('websocket_message_duration_seconds_count')) out.count = n;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le) out[le] = n;
+  }
+  return out;
+}
+
+/**
+ * The server's own time for the updates between the first and the last sample (received to its
+ * change event handed to the sockets): how many, and the share that took longer than each bound.
+ */
+function updatesBetween(first: Record<string, number>, last: Record<string, number>) {
+  const count = (last.count ?? 0) - (first.count ?? 0);
+  const over = Object.fromEntries(
+    ['0.02', '0.05', '0.1', '0.25'].map((le) => [
+      `over${Number(le) * 1000}ms`,
+      count > 0 ? Number((1 - ((last[le] ?? 0) - (first[le] ?? 0)) / count).toFixed(4)) : 0,
+    ]),
+  );
+  return { count, ...over };
+}
+
 function gcBetween(first: Gc, last: Gc) {
   return Object.fromEntries(
     Object.entries(last).map(([kind, l]) => {
@@ -81,6 +110,8 @@ export function sampleServerMetrics(httpUrl: string, everyMs = 2000) {
   const samples: Sample[] = [];
   let firstGc: Gc | undefined;
   let lastGc: Gc | undefined;
+  let firstUpdates: Record<string, number> | undefined;
+  let lastUpdates: Record<string, number> | undefined;
   const started = performance.now();
   let busy = false;
   const take = async () => {
@@ -93,6 +124,8 @@ export function sampleServerMetrics(httpUrl: string, everyMs = 2000) {
       for (const [key, name] of Object.entries(LOOP)) sample[key as keyof typeof LOOP] = ms(value(lines, name));
       lastGc = gcOf(lines);
       firstGc ??= lastGc;
+      lastUpdates = updateDurationsOf(lines);
+      firstUpdates ??= lastUpdates;
       samples.push(sample);
     } catch {
       // The server is busy or gone: the next tick tries again.
@@ -111,6 +144,7 @@ export function sampleServerMetrics(httpUrl: string, everyMs = 2000) {
         unit: 'MiB; loop delay in ms',
         peak: peakOf([...Object.keys(MEMORY), ...Object.keys(LOOP)]),
         gc: firstGc && lastGc ? gcBetween(firstGc, lastGc) : undefined,
+        serverUpdateTime: firstUpdates && lastUpdates ? updatesBetween(firstUpdates, lastUpdates) : undefined,
         samples,
       };
     },

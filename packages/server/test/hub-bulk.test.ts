@@ -8,22 +8,23 @@ import { createMetrics } from '../src/metrics.ts';
 /** A change feed that hands the hub whatever the test pushes, one change per event-loop turn. */
 function fakeFeed() {
   const listeners: ((change: ChangeRecord) => void)[] = [];
+  const unfollowed: string[] = [];
   const feed = {
     onChange: (listener: (change: ChangeRecord) => void) => {
       listeners.push(listener);
       return () => {};
     },
     follow: async () => {},
-    unfollow: () => {},
+    unfollow: (restaurantId: string) => unfollowed.push(restaurantId),
   } as unknown as ChangeFeed;
   const push = (change: ChangeRecord) => {
     for (const listener of listeners) listener(change);
   };
-  return { feed, push };
+  return { feed, push, unfollowed };
 }
 
-const change = (seq: number, bulk?: { size: number; left: number }): ChangeRecord => ({
-  restaurantId: 'r',
+const change = (seq: number, bulk?: { size: number; left: number }, restaurantId = 'r'): ChangeRecord => ({
+  restaurantId,
   seq,
   collection: 'shift',
   type: 'SHIFT_BROADCAST',
@@ -36,10 +37,10 @@ const change = (seq: number, bulk?: { size: number; left: number }): ChangeRecor
   bulk: bulk ? { ...bulk, periodIndex: 0 } : undefined,
 });
 
-function subscriber() {
+function subscriber(restaurantId = 'r') {
   const batches: number[][] = [];
   const s: Subscriber = {
-    info: { restaurantId: 'r' } as Subscriber['info'],
+    info: { restaurantId } as Subscriber['info'],
     sendChange: () => {
       throw new Error('batches only');
     },
@@ -83,5 +84,38 @@ describe('Hub: a bulk change reaches each subscriber in one frame (docs/protocol
     push(change(2, { size: 3, left: 1 }));
     await until(() => batches.length > 0);
     expect(batches).toEqual([[1, 2]]);
+  });
+});
+
+describe('Hub: rooms', () => {
+  it('a pass hands each restaurant its own changes, and rooms without changes are left alone', async () => {
+    const { feed, push } = fakeFeed();
+    const hub = new Hub(feed, createMetrics(), { fanoutIntervalMs: 0 });
+    const subs = ['a', 'b', 'c'].map((r) => ({ r, ...subscriber(r) }));
+    for (const { s } of subs) await hub.join(s);
+    push(change(1, undefined, 'a'));
+    push(change(1, undefined, 'c'));
+    push(change(2, undefined, 'a'));
+    await until(() => subs[0]!.batches.length > 0 && subs[2]!.batches.length > 0);
+    push(change(1, undefined, 'b')); // the sentinel: b's first change comes after, alone
+    await until(() => subs[1]!.batches.length > 0);
+    expect(subs.map(({ batches }) => batches)).toEqual([[[1, 2]], [[1]], [[1]]]);
+  });
+
+  it('drops a room everyone left while its changes waited at the next pass, and unfollows it', async () => {
+    const { feed, push, unfollowed } = fakeFeed();
+    const hub = new Hub(feed, createMetrics(), { fanoutIntervalMs: 0 });
+    const { s, batches } = subscriber('gone');
+    const stays = subscriber('stays');
+    await hub.join(s);
+    await hub.join(stays.s);
+    push(change(1, undefined, 'gone'));
+    hub.leave(s); // a change is pending: the room stays until the pass
+    expect(hub.restaurants()).toContain('gone');
+    push(change(1, undefined, 'stays'));
+    await until(() => stays.batches.length > 0);
+    expect(batches).toEqual([]); // it had left
+    expect(hub.restaurants()).toEqual(['stays']);
+    expect(unfollowed).toEqual(['gone']);
   });
 });

@@ -65,6 +65,7 @@ export class ChangeFeed {
     this.#log = log;
     this.#metrics = metrics;
     this.#clock = options.clock ?? systemClock;
+    metrics.measureFeedBehind(() => this.status().behind);
     this.#poller = new FeedPoller({
       intervalMs: options.pollIntervalMs ?? 250,
       clock: this.#clock,
@@ -143,11 +144,6 @@ export class ChangeFeed {
       this.#log.info({ restaurantId, behind: seq - stream.lastSeq }, 'change feed behind while LISTEN is down; catching up');
       this.#enqueue(restaurantId, (s) => this.#advance(restaurantId, s, seq, undefined));
     }
-    this.#updateBehind();
-  }
-
-  #updateBehind(): void {
-    this.#metrics.feedBehind.set(this.status().behind);
   }
 
   onChange(listener: Listener): () => void {
@@ -223,8 +219,7 @@ export class ChangeFeed {
       .catch((error: unknown) => {
         this.#metrics.databaseErrors.inc({ operation: 'change_feed' });
         this.#log.error({ err: error, restaurantId }, 'change feed step failed; will catch up on the next change');
-      })
-      .finally(() => this.#updateBehind());
+      });
   }
 
   /** Deliver everything up to `seq`; `record` is seq's change when the notification carried it. */

@@ -71,6 +71,8 @@ interface Delivery {
  */
 export class Hub {
   readonly #rooms = new Map<string, Room>();
+  /** Restaurants whose room has pending changes: a pass looks at these, not at every room. */
+  readonly #due = new Set<string>();
   readonly #feed: ChangeFeed;
   readonly #metrics: Metrics;
   readonly #options: HubOptions;
@@ -141,6 +143,7 @@ export class Hub {
       if (patch === null) patch = toStaffPatch(event as AnyChangeEvent);
       return patch;
     };
+    this.#due.add(change.restaurantId);
     room.pending.push({
       seq: change.seq,
       text,
@@ -171,8 +174,10 @@ export class Hub {
   #armBulkTimer(): void {
     if (this.#bulkTimer) return;
     let earliest = Number.POSITIVE_INFINITY;
-    for (const room of this.#rooms.values())
-      if (room.bulkOpenSince !== undefined) earliest = Math.min(earliest, room.bulkOpenSince);
+    for (const restaurantId of this.#due) {
+      const since = this.#rooms.get(restaurantId)?.bulkOpenSince;
+      if (since !== undefined) earliest = Math.min(earliest, since);
+    }
     if (earliest === Number.POSITIVE_INFINITY) return;
     this.#bulkTimer = setTimeout(
       () => {
@@ -196,19 +201,39 @@ export class Hub {
     else setImmediate(() => this.#pass());
   }
 
+  /** Some room has changes for a pass now (not only a bulk still waiting for its last part). */
+  #anyDue(now: number): boolean {
+    for (const restaurantId of this.#due) {
+      const room = this.#rooms.get(restaurantId);
+      if (room && room.pending.length > 0 && !this.#waitingForBulk(room, now)) return true;
+    }
+    return false;
+  }
+
   /** Hand every room's gathered changes to its subscribers, a slice of subscribers per turn. */
   #pass(force = false): Promise<void> {
     if (this.#running) return this.#running.then(() => this.#pass(force));
     const startedAt = performance.now();
     const deliveries: Delivery[] = [];
-    for (const [restaurantId, room] of this.#rooms) {
-      if (room.pending.length > 0 && (force || !this.#waitingForBulk(room, startedAt))) {
-        deliveries.push({ batch: new ChangeBatch(room.pending), subscribers: [...room.subscribers], published: room.published });
-        room.pending = [];
-        room.published = [];
-        room.bulkOpenSince = undefined;
+    for (const restaurantId of this.#due) {
+      const room = this.#rooms.get(restaurantId);
+      if (!room || room.pending.length === 0) {
+        this.#due.delete(restaurantId);
+        continue;
       }
-      if (room.subscribers.size === 0 && room.pending.length === 0) {
+      if (!force && this.#waitingForBulk(room, startedAt)) continue;
+      // Emptied in place (splice), not replaced: a room lives long, so its arrays end up in V8's
+      // old generation, and a dropped old array would keep its events alive in every young-
+      // generation collection until the next full one (about 6 MB/s promoted at 1,000 changes/s).
+      deliveries.push({
+        batch: new ChangeBatch(room.pending.splice(0)),
+        subscribers: [...room.subscribers],
+        published: room.published.splice(0),
+      });
+      room.bulkOpenSince = undefined;
+      this.#due.delete(restaurantId);
+      // Everyone left while its changes waited for this pass (leave keeps such a room).
+      if (room.subscribers.size === 0) {
         this.#rooms.delete(restaurantId);
         this.#feed.unfollow(restaurantId);
       }
@@ -241,9 +266,7 @@ export class Hub {
         this.#running = undefined;
         this.#scheduled = false;
         // Rooms waiting for a bulk's last part are scheduled by its arrival or by the bulk timer.
-        const now = performance.now();
-        if ([...this.#rooms.values()].some((room) => room.pending.length > 0 && !this.#waitingForBulk(room, now)))
-          this.#schedule();
+        if (this.#anyDue(performance.now())) this.#schedule();
         this.#armBulkTimer();
         resolve();
       };

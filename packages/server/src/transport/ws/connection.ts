@@ -43,6 +43,8 @@ function scheduleFlush(connection: Connection): void {
   });
 }
 
+const noValue = (): void => {};
+
 /**
  * One client's WebSocket: an outbound queue with a byte limit, change events held back while a
  * sync is being answered, and inbound messages processed one at a time in arrival order.
@@ -194,7 +196,9 @@ export class Connection implements Replier {
         markOrdered();
       });
     this.#ordered = ordered;
-    this.#settled = Promise.all([this.#settled, run]);
+    // Settles with nothing: Promise.all's value would nest every earlier message's ([[[..], r], r]),
+    // a list as long as the connection's life.
+    this.#settled = Promise.all([this.#settled, run]).then(noValue);
     return true;
   }
 
@@ -219,8 +223,8 @@ export class Connection implements Replier {
 
   flush(): void {
     if (this.#closed || this.#queue.length === 0) return;
-    const queue = this.#queue;
-    this.#queue = [];
+    // Emptied in place, not replaced (see the hub's pass: a dropped old array keeps young texts alive).
+    const queue = this.#queue.splice(0);
     this.#queuedBytes = 0;
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.info.dialect === 'plain') for (const text of queue) sendOwnMessage(this.ws, text);
