@@ -15,7 +15,7 @@ import type { RefusalLog } from '../../ops/refusal-log.ts';
 import type { PresenceService } from '../../presence/presence-service.ts';
 import { requestIdOf } from '../request-id.ts';
 import { type CloseReason, Connection, type ConnectionLimits } from './connection.ts';
-import { type HeartbeatSettings, heartbeatVerdict, sweepEvery } from './heartbeat.ts';
+import { type HeartbeatSettings, heartbeatVerdict, pingsPerSweep, sweepEvery } from './heartbeat.ts';
 import type { PassFrameCounters } from './pass-frame.ts';
 import { PER_MESSAGE_DEFLATE, releaseInflater } from './precompressed.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
@@ -273,6 +273,7 @@ export class WsGateway {
   #sweep(): void {
     const now = Date.now();
     let backlog = 0;
+    let pings = pingsPerSweep(this.#connections.size, this.#deps.settings);
     for (const connection of this.#connections) {
       if (connection.closed) continue;
       backlog += connection.ws.bufferedAmount;
@@ -286,6 +287,8 @@ export class WsGateway {
           connection.ws.terminate();
           break;
         case 'ping':
+          if (pings === 0) break; // due still: a later sweep pings it
+          pings--;
           connection.pingSentAt = now;
           connection.ws.ping();
           break;
