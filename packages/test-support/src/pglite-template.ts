@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openDatabase } from '@staff-sync/server';
+import { SERVER_DIR, TEST_NODE_ARGS } from './node-args.ts';
 
 /*
  * A new embedded database costs PGlite an initdb: about 5 s of CPU, 10 s and more on a loaded
@@ -15,7 +16,7 @@ import { openDatabase } from '@staff-sync/server';
  */
 
 function pgliteVersion(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  let dir = dirname(createRequire(join(SERVER_DIR, 'package.json')).resolve('@electric-sql/pglite'));
   for (;;) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
@@ -28,6 +29,26 @@ function pgliteVersion(): string {
   }
 }
 
+/**
+ * Make an empty PGlite folder in a Node process of its own, as `openDatabase` does (PGlite.create on
+ * the folder, then close): not in this one, which may be a DOM-environment test where the
+ * server's modules cannot load.
+ */
+function initPglite(dir: string): Promise<void> {
+  const code =
+    "const { PGlite } = await import('@electric-sql/pglite'); const db = await PGlite.create(process.argv[1]); await db.close();";
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...TEST_NODE_ARGS, '--input-type=module', '-e', code, dir], {
+      cwd: SERVER_DIR, // where @electric-sql/pglite resolves
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`PGlite initdb failed (${code}): ${stderr}`))));
+  });
+}
+
 let template: Promise<string> | undefined;
 
 /** The initialized, empty PGlite folder to copy; made on first use (workers racing: one rename wins). */
@@ -36,8 +57,7 @@ function pgliteTemplate(): Promise<string> {
     const path = join(tmpdir(), `staff-sync-pglite-template-${pgliteVersion()}`);
     if (existsSync(join(path, 'PG_VERSION'))) return path;
     const building = mkdtempSync(join(tmpdir(), 'staff-sync-pglite-template-building-'));
-    const db = await openDatabase({ databaseUrl: undefined, dataDir: building });
-    await db.close();
+    await initPglite(building);
     try {
       renameSync(building, path);
     } catch (error) {

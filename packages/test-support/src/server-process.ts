@@ -2,10 +2,10 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_DIR, TEST_NODE_ARGS } from './node-args.ts';
 import { newPgliteDir } from './pglite-template.ts';
 
-// A plain path: Vite rewrites `new URL(…, import.meta.url)` into an asset URL in DOM-environment tests.
-const CLI = join(import.meta.dirname, '../../server/src/cli.ts');
+const CLI = join(SERVER_DIR, 'src/cli.ts');
 
 // Servers started here die with the process that started them, even when it is interrupted: a
 // server left behind keeps its port, its data folder lock and a core busy.
@@ -44,16 +44,6 @@ export interface ServerProcessOptions {
   /** Node's own options before the script (default: `TEST_NODE_ARGS` under Vitest, none elsewhere). */
   nodeArgs?: string[];
 }
-
-/**
- * Node options for the servers and CLI commands a test starts: PGlite's WebAssembly on V8's
- * baseline compiler only. By default V8 also recompiles PGlite's hot functions with its optimizing
- * compiler, in background threads: a process that lives a few seconds (every test server, every
- * CLI command) spends about 2 s of CPU on that, half again its memory, and waits for it at exit,
- * on a two-core machine that runs two test files at once. What runs is the same program; only its
- * speed differs. Benchmarks (not under Vitest) run servers as `npm start` does, without it.
- */
-export const TEST_NODE_ARGS: readonly string[] = process.env.VITEST ? ['--liftoff-only'] : [];
 
 /** Run a `staff-sync` CLI command to its end (quiet logs unless `env` says otherwise). */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) {
