@@ -11,7 +11,7 @@ import {
   framePrecompressed,
   PER_MESSAGE_DEFLATE,
   releaseInflater,
-  writePrecompressed,
+  writeFramed,
 } from '../src/transport/ws/precompressed.ts';
 
 /**
@@ -142,9 +142,10 @@ describe('a pass frame deflated once for many sockets (ws internals)', () => {
     }
     const size = batch.frame('v1').length;
     expect(plain.wire.dataFrames).toEqual([{ opcode: 1, fin: true, rsv1: false, payloadBytes: size }]);
-    // The backlog is charged what the socket is given: the compressed frame, header included.
+    // The backlog is charged what the socket is given, header included: the compressed frame, or
+    // the plain one (framed once for the pass too, and written whole).
     expect(bytes[0]).toBe((wide[0]?.wire.dataFrames[0]?.payloadBytes ?? 0) + 4);
-    expect(bytes[4]).toBe(size);
+    expect(bytes[4]).toBe(size + 4);
   });
 
   it('compresses a socket’s own large message in one call, keeping no zlib stream on the socket', async () => {
@@ -205,13 +206,18 @@ describe('a pass frame deflated once for many sockets (ws internals)', () => {
     const out = passFrame(peer.server, batch, 'v1', c.sink);
     expect(out.compression).toBe('per_socket');
     sendPassFrame(peer.server, out, c.sink);
+    // A small pass frame (sent uncompressed) waits its turn the same way, through ws.
+    const small = batchOf(300, 1);
+    const smallOut = passFrame(peer.server, small, 'v1', c.sink);
+    expect(smallOut).toMatchObject({ compression: 'none', frame: small.frame('v1') });
+    sendPassFrame(peer.server, smallOut, c.sink);
     expect(c.deflates).toBe(0);
-    expect(await received(peer, 2)).toEqual([snapshot, batch.frame('v1').toString()]);
-    expect(peer.wire.dataFrames.map((f) => f.rsv1)).toEqual([true, true]);
+    expect(await received(peer, 3)).toEqual([snapshot, batch.frame('v1').toString(), small.frame('v1').toString()]);
+    expect(peer.wire.dataFrames.map((f) => f.rsv1)).toEqual([true, true, false]);
     // What the check prevents: a shared frame written straight away would have gone first.
     const hazard = await connect(gateway, true);
     hazard.server.send(snapshot);
-    writePrecompressed(hazard.server, framePrecompressed(deflateMessage(batch.frame('v1'), 15)));
+    writeFramed(hazard.server, framePrecompressed(deflateMessage(batch.frame('v1'), 15)));
     expect(await received(hazard, 2)).toEqual([batch.frame('v1').toString(), snapshot]);
   });
 });

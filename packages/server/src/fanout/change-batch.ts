@@ -78,7 +78,7 @@ export class ChangeBatch {
   readonly bytes: number;
   /** The frame per dialect that takes whole batches (`v1`, `v2`), built at most once each. */
   readonly #frames = new Map<Dialect, Buffer>();
-  /** The frame compressed per dialect and window size, made at most once each (see `compressed`). */
+  /** The frame framed per dialect and window size (or uncompressed), made at most once each (see `compressed`, `framed`). */
   readonly #compressed = new Map<string, readonly Buffer[]>();
   #sse: string | undefined;
 
@@ -119,6 +119,17 @@ export class ChangeBatch {
     let framed = this.#compressed.get(key);
     if (!framed) {
       framed = compress(this.frame(dialect), windowBits);
+      this.#compressed.set(key, framed);
+    }
+    return framed;
+  }
+
+  /** The dialect's frame, uncompressed, framed by `frameIt` at most once (transport/ws/pass-frame.ts). */
+  framed(dialect: Dialect, frameIt: (frame: Buffer) => readonly Buffer[]): readonly Buffer[] {
+    const key = `${dialect}/plain`;
+    let framed = this.#compressed.get(key);
+    if (!framed) {
+      framed = frameIt(this.frame(dialect));
       this.#compressed.set(key, framed);
     }
     return framed;

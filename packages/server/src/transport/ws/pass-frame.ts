@@ -4,11 +4,13 @@ import type { ChangeBatch } from '../../fanout/change-batch.ts';
 import { deflateMessage } from './deflate-message.ts';
 import {
   COMPRESS_THRESHOLD,
+  canWriteFramed,
   deflateState,
   framedBytes,
+  framePlain,
   framePrecompressed,
   PASS_COMPRESS_THRESHOLD,
-  writePrecompressed,
+  writeFramed,
 } from './precompressed.ts';
 
 /**
@@ -28,7 +30,7 @@ export interface PassFrameCounters {
 
 /** A pass's frame as one socket gets it, and the bytes it adds to that socket's backlog. */
 export type PassFrame =
-  | { compression: 'shared'; framed: readonly Buffer[]; bytes: number }
+  | { compression: 'shared' | 'none'; framed: readonly Buffer[]; bytes: number }
   | { compression: 'per_socket' | 'none'; frame: Buffer; bytes: number };
 
 /**
@@ -38,7 +40,13 @@ export type PassFrame =
 export function passFrame(ws: WebSocket, batch: ChangeBatch, dialect: Dialect, counters: PassFrameCounters): PassFrame {
   const frame = batch.frame(dialect);
   const state = frame.length < PASS_COMPRESS_THRESHOLD ? undefined : deflateState(ws);
-  if (state === undefined || state.kind === 'none') return { compression: 'none', frame, bytes: frame.length };
+  if (state === undefined || state.kind === 'none') {
+    // Uncompressed: framed once for the pass (one write per socket), unless ws has a message of
+    // this socket's still being compressed or queued, which the frame must not overtake.
+    if (!canWriteFramed(ws)) return { compression: 'none', frame, bytes: frame.length };
+    const framed = batch.framed(dialect, framePlain);
+    return { compression: 'none', framed, bytes: framedBytes(framed) };
+  }
   // Behind a message ws is still compressing, the frame queues in ws (in order) and ws compresses it.
   if (state.kind === 'per_socket' || !state.idle) return { compression: 'per_socket', frame, bytes: frame.length };
   const framed = batch.compressed(dialect, state.windowBits, (text, windowBits) => {
@@ -49,7 +57,7 @@ export function passFrame(ws: WebSocket, batch: ChangeBatch, dialect: Dialect, c
 }
 
 export function sendPassFrame(ws: WebSocket, out: PassFrame, counters: PassFrameCounters): void {
-  if (out.compression === 'shared') writePrecompressed(ws, out.framed);
+  if ('framed' in out) writeFramed(ws, out.framed);
   else ws.send(out.frame, { binary: false, compress: out.compression === 'per_socket' });
   counters.sent(out.compression);
 }
@@ -65,6 +73,6 @@ export function sendOwnMessage(ws: WebSocket, text: string): void {
   // Measured without a copy; the text becomes bytes once, in ws or for the deflate.
   const state = Buffer.byteLength(text) < COMPRESS_THRESHOLD ? undefined : deflateState(ws);
   if (state?.kind === 'shared' && state.idle)
-    writePrecompressed(ws, framePrecompressed(deflateMessage(Buffer.from(text), state.windowBits)));
+    writeFramed(ws, framePrecompressed(deflateMessage(Buffer.from(text), state.windowBits)));
   else ws.send(text, { binary: false, compress: state !== undefined && state.kind !== 'none' });
 }

@@ -14,7 +14,8 @@ import * as wsModule from 'ws';
  * - `Sender.frame(data, options)` (ws exports `Sender`): public, static; frames a message.
  * - `ws._sender`: the socket's Sender. `_state` is 0 while it is not compressing (or reading a
  *   Blob) and `_queue` holds the messages waiting behind one that is; `sendFrame(list)` writes a
- *   framed message to the socket, as ws itself does once a message is compressed.
+ *   framed message to the socket, as ws itself does once a message is compressed (a pass's
+ *   uncompressed frame is framed once too, and written the same way).
  * - `ws._extensions['permessage-deflate'].params`: the negotiated parameters,
  *   `server_no_context_takeover`, `server_max_window_bits` and `client_no_context_takeover`.
  * - `ws._extensions['permessage-deflate']._inflate`: the socket's inflate stream, made on demand
@@ -111,10 +112,34 @@ export function framePrecompressed(deflated: Buffer): readonly Buffer[] {
 }
 
 /**
- * Write a framed compressed message. Only when `deflateState` said `shared` and `idle` in this
- * same turn: then nothing of ws's is waiting to go out before it.
+ * An uncompressed message framed once (text, FIN, unmasked) as one buffer, to write to many
+ * sockets: each then costs one plain write, where `ws.send` frames it again for every socket and
+ * writes header and data as two (corked: a `writev`).
  */
-export function writePrecompressed(ws: WebSocket, framed: readonly Buffer[]): void {
+export function framePlain(data: Buffer): readonly Buffer[] {
+  if (!frame) throw new Error('ws has no Sender.frame');
+  const list = frame(data, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true });
+  return [list.length === 1 ? (list[0] as Buffer) : Buffer.concat(list)];
+}
+
+/** Whether a framed message may be written to this socket now: ws has nothing of its own being compressed or waiting. */
+export function canWriteFramed(ws: WebSocket): boolean {
+  const sender = (ws as unknown as WebSocketInternals)._sender;
+  return (
+    !!frame &&
+    !!sender &&
+    sender._state === SENDER_IDLE &&
+    Array.isArray(sender._queue) &&
+    sender._queue.length === 0 &&
+    typeof sender.sendFrame === 'function'
+  );
+}
+
+/**
+ * Write a framed message. Only when `deflateState` said `shared` and `idle`, or `canWriteFramed`
+ * said so, in this same turn: then nothing of ws's is waiting to go out before it.
+ */
+export function writeFramed(ws: WebSocket, framed: readonly Buffer[]): void {
   const sender = (ws as unknown as WebSocketInternals)._sender as SenderInternals;
   (sender.sendFrame as SendFrameFn).call(sender, framed);
 }
