@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     };
   }
   // One server: its memory, event-loop delay and GC over the run, from /metrics.
-  const memory = target.httpUrl ? sampleServerMetrics(target.httpUrl) : undefined;
+  const sampler = target.httpUrl ? sampleServerMetrics(target.httpUrl) : undefined;
   try {
     if (many) {
       const result = await runMany(
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
         target.wsUrl,
         target.pids,
       );
-      const serverMetrics = memory?.stop();
+      const serverMetrics = sampler?.stop();
       process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMetrics }, null, 2)}\n`);
       process.stdout.write(manyRow(result, `${opts.db}${viaNginx ? ` x${replicas} via nginx` : ''}`));
       return;
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`load tool exited with ${code}`))));
     });
     const result = JSON.parse(output.trim().split('\n').at(-1)!);
-    const serverMetrics = memory?.stop();
+    const serverMetrics = sampler?.stop();
     process.stdout.write(`${JSON.stringify({ db: opts.db, replicas, ...result, serverMetrics }, null, 2)}\n`);
     const r = result;
     const server = r.server
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
         `${r.lost} / ${r.duplicates} | ${r.serverRssMiB}${server} | ${r.loadGeneratorCpuPct}% / ${r.loadGeneratorLoopDelayMs.p99} ms |\n`,
     );
   } finally {
-    memory?.stop();
+    sampler?.stop();
     await target.stop();
   }
 }

@@ -78,8 +78,8 @@ export class ChangeBatch {
   readonly bytes: number;
   /** The frame per dialect that takes whole batches (`v1`, `v2`), built at most once each. */
   readonly #frames = new Map<Dialect, Buffer>();
-  /** The frame framed per dialect and window size (or uncompressed), made at most once each (see `compressed`, `framed`). */
-  readonly #compressed = new Map<string, readonly Buffer[]>();
+  /** The frame ready to write, per dialect and window size (or `plain`), made at most once each (`compressed`, `framed`). */
+  readonly #framed = new Map<string, readonly Buffer[]>();
   #sse: string | undefined;
 
   constructor(events: readonly HubEvent[]) {
@@ -115,22 +115,19 @@ export class ChangeBatch {
     windowBits: number,
     compress: (frame: Buffer, windowBits: number) => readonly Buffer[],
   ): readonly Buffer[] {
-    const key = `${dialect}/${windowBits}`;
-    let framed = this.#compressed.get(key);
-    if (!framed) {
-      framed = compress(this.frame(dialect), windowBits);
-      this.#compressed.set(key, framed);
-    }
-    return framed;
+    return this.#framedOnce(`${dialect}/${windowBits}`, () => compress(this.frame(dialect), windowBits));
   }
 
   /** The dialect's frame, uncompressed, framed by `frameIt` at most once (transport/ws/pass-frame.ts). */
   framed(dialect: Dialect, frameIt: (frame: Buffer) => readonly Buffer[]): readonly Buffer[] {
-    const key = `${dialect}/plain`;
-    let framed = this.#compressed.get(key);
+    return this.#framedOnce(`${dialect}/plain`, () => frameIt(this.frame(dialect)));
+  }
+
+  #framedOnce(key: string, make: () => readonly Buffer[]): readonly Buffer[] {
+    let framed = this.#framed.get(key);
     if (!framed) {
-      framed = frameIt(this.frame(dialect));
-      this.#compressed.set(key, framed);
+      framed = make();
+      this.#framed.set(key, framed);
     }
     return framed;
   }

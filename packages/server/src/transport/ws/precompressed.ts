@@ -82,26 +82,35 @@ export type DeflateState =
       idle: boolean;
     };
 
-/** Whether (and with which window) this server-side socket can be sent a frame deflated once for many. */
-export function deflateState(ws: WebSocket): DeflateState {
-  const internals = ws as unknown as WebSocketInternals;
-  const params = internals._extensions?.['permessage-deflate']?.params;
-  if (!params) return { kind: 'none' };
-  const sender = internals._sender;
+/** The socket's Sender with the fields a framed write needs, or undefined (ws changed: fall back to ws.send). */
+function framingSender(ws: WebSocket): (SenderInternals & { _state: number; _queue: unknown[] }) | undefined {
+  const sender = (ws as unknown as WebSocketInternals)._sender;
   if (
-    params.server_no_context_takeover !== true ||
     !frame ||
     !sender ||
     typeof sender._state !== 'number' ||
     !Array.isArray(sender._queue) ||
     typeof sender.sendFrame !== 'function'
   )
-    return { kind: 'per_socket' };
+    return undefined;
+  return sender as SenderInternals & { _state: number; _queue: unknown[] };
+}
+
+/** Nothing of ws's own is being compressed or waiting on the socket: a frame written now overtakes nothing. */
+const idle = (sender: { _state: number; _queue: unknown[] }): boolean =>
+  sender._state === SENDER_IDLE && sender._queue.length === 0;
+
+/** Whether (and with which window) this server-side socket can be sent a frame deflated once for many. */
+export function deflateState(ws: WebSocket): DeflateState {
+  const params = (ws as unknown as WebSocketInternals)._extensions?.['permessage-deflate']?.params;
+  if (!params) return { kind: 'none' };
+  const sender = framingSender(ws);
+  if (params.server_no_context_takeover !== true || !sender) return { kind: 'per_socket' };
   const bits = params.server_max_window_bits;
   return {
     kind: 'shared',
     windowBits: typeof bits === 'number' ? bits : DEFAULT_WINDOW_BITS,
-    idle: sender._state === SENDER_IDLE && sender._queue.length === 0,
+    idle: idle(sender),
   };
 }
 
@@ -124,15 +133,8 @@ export function framePlain(data: Buffer): readonly Buffer[] {
 
 /** Whether a framed message may be written to this socket now: ws has nothing of its own being compressed or waiting. */
 export function canWriteFramed(ws: WebSocket): boolean {
-  const sender = (ws as unknown as WebSocketInternals)._sender;
-  return (
-    !!frame &&
-    !!sender &&
-    sender._state === SENDER_IDLE &&
-    Array.isArray(sender._queue) &&
-    sender._queue.length === 0 &&
-    typeof sender.sendFrame === 'function'
-  );
+  const sender = framingSender(ws);
+  return sender !== undefined && idle(sender);
 }
 
 /**
